@@ -1,0 +1,95 @@
+"""Set-up and operator commands: ``init``, ``db upgrade``, ``audit``, ``erase``."""
+
+from __future__ import annotations
+
+import click
+
+from attest.cli.context import EXIT_FAILED, UsageProblem, progress, read_checkpoint, runtime
+from attest.core.checkpoint import Checkpoint, verify_checkpoint
+from attest.errors import VerificationError
+from attest.keyring import create_keys
+from attest.service.audit import audit_tenant
+from attest.store.sql.schema import upgrade
+
+
+@click.command()
+def init() -> None:
+    """Create the database, the signing key and the vault master key (keeps existing ones)."""
+    with runtime() as rt:
+        rt.settings.home.mkdir(parents=True, exist_ok=True)
+        upgrade(rt.engine)
+        for path in create_keys(rt.settings):
+            click.echo(f"wrote {path}", err=True)
+        click.echo(str(rt.keyring.verifier))
+
+
+@click.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database schema to this version of Attest."""
+    with runtime() as rt:
+        upgrade(rt.engine)
+    click.echo("database schema is current")
+
+
+@click.command()
+@click.option("--tenant", "tenants", multiple=True, help="Audit only these tenants.")
+@click.option("--trusted", help="A checkpoint note seen before (one tenant only).")
+@click.option(
+    "--state/--no-state",
+    default=True,
+    help="Compare with (and after a clean audit keep) the last audited checkpoint.",
+)
+def audit(tenants: tuple[str, ...], trusted: str | None, state: bool) -> int:
+    """Recompute every leaf, node and checkpoint; report each discrepancy (exit 1 if any)."""
+    with runtime() as rt:
+        key = rt.keyring.verifier
+        names = list(tenants) or rt.store.tenants()
+        if trusted and len(names) != 1:
+            raise UsageProblem("--trusted needs exactly one --tenant")
+        state_dir = rt.settings.audit_state_dir
+        failed = 0
+        for tenant in names:
+            remembered = state_dir / f"{tenant}.checkpoint"
+            trusted_checkpoint: Checkpoint | None = None
+            if trusted:
+                trusted_checkpoint = read_checkpoint(trusted, "--trusted", key)
+            elif state and remembered.exists():
+                try:
+                    trusted_checkpoint = verify_checkpoint(remembered.read_text(), key)
+                except VerificationError as error:
+                    click.echo(f"warning: ignoring {remembered}: {error}", err=True)
+            with progress(None, f"auditing {tenant}") as bar:
+                report = audit_tenant(
+                    rt.store, tenant, key, trusted=trusted_checkpoint, progress=bar.update
+                )
+            if report.findings:
+                failed += 1
+                click.echo(f"FAILED {tenant}: {len(report.findings)} problems")
+                for finding in report.findings:
+                    click.echo(f"  - {finding}")
+            else:
+                click.echo(
+                    f"ok     {tenant}: {report.entries} entries, {report.checkpoints} checkpoints"
+                )
+                if state and report.latest:
+                    state_dir.mkdir(parents=True, exist_ok=True)
+                    remembered.write_text(report.latest)
+        return EXIT_FAILED if failed else 0
+
+
+@click.command()
+@click.option("--tenant", required=True)
+@click.option("--subject", required=True, help="Pseudonymous subject id.")
+@click.option("--reason", required=True, help="Why (legal basis, request reference).")
+def erase(tenant: str, subject: str, reason: str) -> None:
+    """Destroy a subject's vault key and log the erasure; proofs keep verifying."""
+    with runtime() as rt:
+        receipt = rt.ledger.erase(tenant, subject, reason)
+    click.echo(
+        f"erased subject {subject} of {tenant}: erasure entry {receipt.id} at index {receipt.index}"
+    )

@@ -1,0 +1,32 @@
+"""The ``attest`` command."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from attest.cli.admin import audit, db, erase, init
+from attest.cli.context import run_guarded
+from attest.cli.demo import demo
+from attest.cli.log import log
+from attest.cli.vault import vault
+from attest.cli.verify import verify
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Attest: tamper-evident evidence for AI decision systems."""
+
+
+for command in (init, db, log, verify, audit, erase, vault, demo):
+    cli.add_command(command)
+
+
+def main(argv: list[str] | None = None) -> Any:
+    return run_guarded(lambda: cli.main(args=argv, prog_name="attest", standalone_mode=False))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

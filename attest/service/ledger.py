@@ -1,0 +1,380 @@
+"""The ledger's use cases: append, checkpoint, prove, co-sign, erase and read vault values."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from attest.core.canonical import canonical_bytes, parse_json
+from attest.core.checkpoint import (
+    Checkpoint,
+    SignedNote,
+    VerifierKey,
+    merge_signatures,
+    sign_checkpoint,
+)
+from attest.core.merkle import (
+    consistency_ranges,
+    hash_leaf,
+    hash_ranges,
+    inclusion_ranges,
+    nodes_for_ranges,
+)
+from attest.core.proof_document import ProofDocument
+from attest.core.records import (
+    NAME_PATTERN,
+    SALT_SIZE,
+    Submission,
+    build_envelope,
+    check_tenant,
+    commitment,
+    format_time,
+    parse_submission,
+    resolve_pointer,
+    seal_sensitive,
+    uuid7,
+)
+from attest.errors import Erased, InvalidInput, NotFound, VerificationError
+from attest.keyring import Keyring
+from attest.sealing import (
+    fingerprint,
+    fingerprint_key,
+    new_data_key,
+    open_value,
+    seal_value,
+    unwrap_data_key,
+    wrap_data_key,
+)
+from attest.store.base import (
+    Erasure,
+    LedgerStore,
+    NewEntry,
+    StoredCheckpoint,
+    SubjectKeyRace,
+    VaultRecord,
+)
+
+Clock = Callable[[], datetime]
+KEY_RACE_RETRIES = 3
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a caller gets back for one entry, only after the batch committed."""
+
+    id: str
+    index: int
+    created: bool
+    tree_size: int
+    checkpoint: str
+
+
+@dataclass(frozen=True)
+class RevealedValue:
+    pointer: str
+    value: Any
+    salt: bytes
+    commitment: str
+
+
+@dataclass(frozen=True)
+class VaultReading:
+    """An entry's sensitive values, or why they can no longer be read."""
+
+    entry_id: str
+    subject: str | None
+    values: list[RevealedValue]
+    erased_at: datetime | None = None
+    erasure_reason: str | None = None
+    erasure_entry: str | None = None
+
+
+def _position_of(submission: Submission, position: str) -> str:
+    return f"{position} (id {submission.id})" if submission.id else position
+
+
+class Ledger:
+    """Joins the pure core, the keys and a store. One instance serves every tenant."""
+
+    def __init__(
+        self,
+        store: LedgerStore,
+        keyring: Keyring,
+        *,
+        host: str,
+        max_entry_bytes: int = 256 * 1024,
+        clock: Clock = lambda: datetime.now(UTC),
+        random: Callable[[int], bytes] = os.urandom,
+    ) -> None:
+        self.store = store
+        self.keyring = keyring
+        self.host = host
+        self.max_entry_bytes = max_entry_bytes
+        self.clock = clock
+        self.random = random
+        self._fingerprint_key = fingerprint_key(keyring.master_key)
+
+    @property
+    def verifier(self) -> VerifierKey:
+        return self.keyring.verifier
+
+    def origin(self, tenant: str) -> str:
+        return self.store.origin(tenant) or f"{self.host}/attest/{tenant}"
+
+    def _sign(self, checkpoint: Checkpoint) -> str:
+        return sign_checkpoint(checkpoint, self.keyring.signer)
+
+    # -- appending -----------------------------------------------------------------------------
+
+    def append_json(
+        self, tenant: str, raw_entries: Sequence[Any], first_line: int = 1
+    ) -> list[Receipt]:
+        """Append entries given as parsed JSON objects (``{"type", "id", "body", ...}``)."""
+        submissions = [
+            parse_submission(raw, f"line {first_line + i}") for i, raw in enumerate(raw_entries)
+        ]
+        return self.append(
+            tenant, submissions, [f"line {first_line + i}" for i in range(len(submissions))]
+        )
+
+    def append(
+        self,
+        tenant: str,
+        submissions: Sequence[Submission],
+        positions: Sequence[str] | None = None,
+        *,
+        erasures: Sequence[Erasure] = (),
+    ) -> list[Receipt]:
+        """Append a batch atomically: every entry is stored, or none is."""
+        check_tenant(tenant)
+        if not submissions:
+            raise InvalidInput("a batch needs at least one entry")
+        labels = list(positions or [f"entry {i + 1}" for i in range(len(submissions))])
+        for attempt in range(KEY_RACE_RETRIES):
+            try:
+                return self._append_once(tenant, submissions, labels, erasures)
+            except SubjectKeyRace:
+                if attempt == KEY_RACE_RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _append_once(
+        self,
+        tenant: str,
+        submissions: Sequence[Submission],
+        labels: Sequence[str],
+        erasures: Sequence[Erasure],
+    ) -> list[Receipt]:
+        now = self.clock()
+        time_text = format_time(now)
+        unix_ms = int(now.timestamp() * 1000)
+        data_keys, new_keys = self._data_keys(tenant, submissions)
+        prepared: list[NewEntry] = []
+        vault: list[VaultRecord] = []
+        for submission, label in zip(submissions, labels, strict=True):
+            position = _position_of(submission, label)
+            entry_id = submission.id or uuid7(unix_ms, self.random(10))
+            body: dict[str, Any] = submission.body
+            if submission.sensitive:
+                assert submission.subject is not None  # parse_submission guarantees it
+                salts = [self.random(SALT_SIZE) for _ in submission.sensitive]
+                body, taken = seal_sensitive(submission.body, submission.sensitive, salts)
+                key = data_keys[submission.subject]
+                vault.extend(
+                    VaultRecord(
+                        entry_id,
+                        t.pointer,
+                        submission.subject,
+                        seal_value(key, tenant, entry_id, t.pointer, t.salt, t.value),
+                    )
+                    for t in taken
+                )
+            envelope = build_envelope(
+                submission, entry_id=entry_id, tenant=tenant, time=time_text, body=body
+            )
+            try:
+                data = canonical_bytes(envelope)
+            except InvalidInput as error:
+                raise InvalidInput(f"{position}: {error}") from None
+            if len(data) > self.max_entry_bytes:
+                raise InvalidInput(
+                    f"{position}: entry is {len(data)} bytes, over the limit of "
+                    f"{self.max_entry_bytes}"
+                )
+            prepared.append(
+                NewEntry(
+                    entry_id=entry_id,
+                    leaf_hash=hash_leaf(data),
+                    data=data,
+                    fingerprint=fingerprint(
+                        self._fingerprint_key, tenant, _submitted(submission, entry_id)
+                    ),
+                    subject=submission.subject,
+                    position=position,
+                )
+            )
+        outcome = self.store.append(
+            tenant,
+            origin=self.origin(tenant),
+            entries=prepared,
+            vault=vault,
+            new_subject_keys=new_keys,
+            erasures=erasures,
+            sign=self._sign,
+            now=now,
+        )
+        return [
+            Receipt(e.entry_id, index, created, outcome.checkpoint.size, outcome.checkpoint.note)
+            for e, index, created in zip(prepared, outcome.indexes, outcome.created, strict=True)
+        ]
+
+    def _data_keys(
+        self, tenant: str, submissions: Sequence[Submission]
+    ) -> tuple[dict[str, bytes], dict[str, bytes]]:
+        """Open the data key of every subject with sensitive fields; make the missing ones.
+
+        An erased subject gets a throwaway key: a retry of an entry already stored goes through,
+        and the store refuses any new entry for that subject, naming it.
+        """
+        subjects = sorted({s.subject for s in submissions if s.sensitive and s.subject})
+        if not subjects:
+            return {}, {}
+        stored = self.store.subject_keys(tenant, subjects)
+        keys: dict[str, bytes] = {}
+        created: dict[str, bytes] = {}
+        for subject in subjects:
+            record = stored.get(subject)
+            if record is None:
+                keys[subject] = new_data_key()
+                created[subject] = wrap_data_key(
+                    self.keyring.master_key, tenant, subject, keys[subject]
+                )
+            elif record.wrapped is None:
+                keys[subject] = new_data_key()
+            else:
+                keys[subject] = unwrap_data_key(
+                    self.keyring.master_key, tenant, subject, record.wrapped
+                )
+        return keys, created
+
+    # -- checkpoints and proofs -----------------------------------------------------------------
+
+    def latest_checkpoint(self, tenant: str) -> StoredCheckpoint:
+        checkpoint = self.store.latest_checkpoint(check_tenant(tenant))
+        if checkpoint is None:
+            raise NotFound(f"unknown tenant {tenant}: it has no log yet")
+        return checkpoint
+
+    def prove(self, tenant: str, entry_id: str, *, since: int | None = None) -> ProofDocument:
+        """An entry's inclusion proof in the newest checkpoint (and consistency from ``since``)."""
+        checkpoint = self.latest_checkpoint(tenant)
+        entry = self.store.entry_by_id(tenant, entry_id)
+        if entry is None:
+            raise NotFound(f"tenant {tenant} has no entry {entry_id}")
+        ranges = inclusion_ranges(entry.index, checkpoint.size)
+        proof = self._hash_ranges(tenant, ranges)
+        consistency: list[bytes] = []
+        if since is not None:
+            if not 0 < since <= checkpoint.size:
+                raise InvalidInput(
+                    f"--since {since}: the log of tenant {tenant} has size {checkpoint.size}"
+                )
+            consistency = self._hash_ranges(tenant, consistency_ranges(since, checkpoint.size))
+        return ProofDocument(
+            entry=entry.data,
+            index=entry.index,
+            tree_size=checkpoint.size,
+            proof=tuple(proof),
+            checkpoint=checkpoint.note,
+            consistency_from=since,
+            consistency_proof=tuple(consistency),
+        )
+
+    def _hash_ranges(self, tenant: str, ranges: list[tuple[int, int]]) -> list[bytes]:
+        needed = nodes_for_ranges(ranges)
+        try:
+            return hash_ranges(ranges, self.store.node_hashes(tenant, needed))
+        except LookupError as missing:
+            raise VerificationError(f"the log of tenant {tenant} is damaged: {missing}") from None
+
+    def cosign(self, tenant: str, note: str) -> str:
+        """Keep a witness's co-signature: ``note`` is a stored checkpoint with extra signatures."""
+        text = SignedNote.from_text(note).text
+        size = Checkpoint.from_text(text).size
+        stored = self.store.checkpoint(check_tenant(tenant), size)
+        if stored is None:
+            raise NotFound(f"tenant {tenant} has no checkpoint of size {size}")
+        merged = merge_signatures(stored.note, note)
+        self.store.replace_checkpoint_note(tenant, size, merged)
+        return merged
+
+    # -- the vault -----------------------------------------------------------------------------
+
+    def erase(self, tenant: str, subject: str, reason: str) -> Receipt:
+        """Destroy a subject's data key and log the erasure, in one transaction."""
+        if not reason.strip():
+            raise InvalidInput("field 'reason': an erasure needs a reason")
+        if not NAME_PATTERN.fullmatch(subject):
+            raise InvalidInput("field 'subject' must be 1-128 letters, digits or ._:- characters")
+        entry_id = uuid7(int(self.clock().timestamp() * 1000), self.random(10))
+        submission = Submission(
+            type="erasure",
+            body={"subject": subject, "reason": reason},
+            id=entry_id,
+            subject=subject,
+        )
+        (receipt,) = self.append(
+            tenant, [submission], ["erasure"], erasures=[Erasure(subject, reason, entry_id)]
+        )
+        return receipt
+
+    def read_values(self, tenant: str, entry_id: str) -> VaultReading:
+        """Open an entry's sealed values and check each against its commitment in the entry."""
+        entry = self.store.entry_by_id(check_tenant(tenant), entry_id)
+        if entry is None:
+            raise NotFound(f"tenant {tenant} has no entry {entry_id}")
+        records = self.store.vault_records(tenant, entry_id)
+        if not records:
+            return VaultReading(entry_id, None, [])
+        subject = records[0].subject
+        key = self.store.subject_keys(tenant, [subject])[subject]
+        if key.wrapped is None:
+            return VaultReading(
+                entry_id, subject, [], key.erased_at, key.erasure_reason, key.erasure_entry
+            )
+        data_key = unwrap_data_key(self.keyring.master_key, tenant, subject, key.wrapped)
+        body = _body_of(entry.data)
+        values = []
+        for record in records:
+            if record.sealed is None:
+                raise Erased(f"entry {entry_id}: value {record.pointer} was erased")
+            salt, value = open_value(data_key, tenant, entry_id, record.pointer, record.sealed)
+            committed = resolve_pointer(body, record.pointer)["commit"]
+            if commitment(salt, value) != committed:
+                raise VerificationError(
+                    f"entry {entry_id}: vault value {record.pointer} does not match the "
+                    "commitment in the entry"
+                )
+            values.append(RevealedValue(record.pointer, value, salt, committed))
+        return VaultReading(entry_id, subject, values)
+
+
+def _submitted(submission: Submission, entry_id: str) -> dict[str, Any]:
+    """What the caller sent, as the fingerprint sees it."""
+    document: dict[str, Any] = {"type": submission.type, "id": entry_id, "body": submission.body}
+    if submission.system is not None:
+        document["system"] = submission.system
+    if submission.subject is not None:
+        document["subject"] = submission.subject
+    if submission.sensitive:
+        document["sensitive"] = list(submission.sensitive)
+    return document
+
+
+def _body_of(data: bytes) -> dict[str, Any]:
+    envelope = parse_json(data)
+    body: dict[str, Any] = envelope["body"]
+    return body

@@ -1,0 +1,164 @@
+"""The storage interface of the ledger, and the records that cross it.
+
+Two implementations keep the same contract: :mod:`attest.store.memory` (the executable
+specification, used as the oracle in contract tests) and :mod:`attest.store.sql` (SQLite and
+PostgreSQL). Everything above this interface is database-agnostic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from attest.core.checkpoint import Checkpoint
+from attest.core.merkle import NodeID
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """An entry ready to append: its id, leaf hash, canonical bytes and request fingerprint.
+
+    ``fingerprint`` is a keyed hash of what the caller submitted; a retry with the same id and the
+    same fingerprint is the same entry, anything else under that id is a conflict.
+    """
+
+    entry_id: str
+    leaf_hash: bytes
+    data: bytes
+    fingerprint: bytes
+    subject: str | None = None
+    position: str = ""  # how errors refer to it, e.g. "line 3"
+
+
+@dataclass(frozen=True)
+class VaultRecord:
+    """One sensitive value of one entry, sealed under its subject's data key."""
+
+    entry_id: str
+    pointer: str
+    subject: str
+    sealed: bytes | None  # None once the subject is erased
+
+
+@dataclass(frozen=True)
+class SubjectKey:
+    """A subject's data key wrapped by the master key, or the record of its erasure."""
+
+    subject: str
+    wrapped: bytes | None
+    created_at: datetime
+    erased_at: datetime | None = None
+    erasure_reason: str | None = None
+    erasure_entry: str | None = None
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """Destroy ``subject``'s key in the same transaction that appends entry ``entry_id``."""
+
+    subject: str
+    reason: str
+    entry_id: str
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    index: int
+    entry_id: str
+    leaf_hash: bytes
+    data: bytes
+
+
+@dataclass(frozen=True)
+class StoredCheckpoint:
+    size: int
+    root: bytes
+    note: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class AppendOutcome:
+    """Where each submitted entry sits (new or already there) and the checkpoint covering them."""
+
+    indexes: list[int]
+    created: list[bool]
+    checkpoint: StoredCheckpoint
+
+
+Signer = Callable[[Checkpoint], str]
+"""Turns the new checkpoint into its signed note, inside the append transaction."""
+
+
+class SubjectKeyRace(Exception):
+    """Another writer created a subject key this batch meant to create; seal again and retry."""
+
+
+class LedgerStore(Protocol):
+    """Per-tenant Merkle logs: entries, perfect-subtree node hashes, checkpoints, and the vault."""
+
+    def append(
+        self,
+        tenant: str,
+        *,
+        origin: str,
+        entries: Sequence[NewEntry],
+        vault: Sequence[VaultRecord] = (),
+        new_subject_keys: Mapping[str, bytes] | None = None,
+        erasures: Sequence[Erasure] = (),
+        sign: Signer,
+        now: datetime,
+    ) -> AppendOutcome:
+        """Append a batch atomically and sign one checkpoint over it.
+
+        Creates the tenant's log on first use. Entries whose id already exists with the same
+        fingerprint keep their index and are not written again; the same id with another
+        fingerprint raises :class:`~attest.errors.Conflict` and nothing of the batch is stored.
+        Vault records must name subjects with a live key (existing or in ``new_subject_keys``).
+        Returns only after the transaction committed.
+        """
+        ...
+
+    def tenants(self) -> list[str]: ...
+
+    def origin(self, tenant: str) -> str | None:
+        """The tenant's log origin, or None when the tenant has no log."""
+        ...
+
+    def latest_checkpoint(self, tenant: str) -> StoredCheckpoint | None: ...
+
+    def checkpoint(self, tenant: str, size: int) -> StoredCheckpoint | None: ...
+
+    def checkpoints(self, tenant: str, *, up_to: int | None = None) -> Iterator[StoredCheckpoint]:
+        """Every checkpoint of the log by increasing size."""
+        ...
+
+    def replace_checkpoint_note(self, tenant: str, size: int, note: str) -> None:
+        """Store a note carrying more signatures (co-signatures) over the same checkpoint."""
+        ...
+
+    def entry_by_id(self, tenant: str, entry_id: str) -> StoredEntry | None: ...
+
+    def entries(
+        self, tenant: str, *, start: int = 0, stop: int | None = None
+    ) -> Iterator[StoredEntry]:
+        """Entries with ``start <= index < stop`` by increasing index."""
+        ...
+
+    def node_hashes(self, tenant: str, nodes: Sequence[NodeID]) -> dict[NodeID, bytes]:
+        """The stored hashes of these perfect nodes (level 0: leaf hashes); missing ones absent."""
+        ...
+
+    def nodes_ending_in(self, tenant: str, start: int, stop: int) -> dict[NodeID, bytes]:
+        """Stored nodes of level >= 1 whose last leaf lies in ``[start, stop)``."""
+        ...
+
+    def count_nodes_beyond(self, tenant: str, size: int) -> int:
+        """How many stored nodes of level >= 1 reach past leaf ``size - 1`` (should be 0)."""
+        ...
+
+    def subject_keys(self, tenant: str, subjects: Sequence[str]) -> dict[str, SubjectKey]: ...
+
+    def vault_records(self, tenant: str, entry_id: str) -> list[VaultRecord]: ...

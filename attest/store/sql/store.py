@@ -1,0 +1,387 @@
+"""The ledger store over SQLAlchemy Core, for SQLite and PostgreSQL.
+
+Appends for one tenant are serialised by a lock on the tenant's row in ``logs`` (PostgreSQL:
+``SELECT ... FOR UPDATE``; SQLite: ``BEGIN IMMEDIATE`` takes the single write lock), so the
+sequence of indexes has no gaps or duplicates and every checkpoint extends the one before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from attest.core.checkpoint import Checkpoint
+from attest.core.merkle import CompactRange, NodeID
+from attest.errors import NotFound
+from attest.store.base import (
+    AppendOutcome,
+    Erasure,
+    NewEntry,
+    Signer,
+    StoredCheckpoint,
+    StoredEntry,
+    SubjectKey,
+    VaultRecord,
+)
+from attest.store.sequencing import check_vault_subjects, extend_tree, fresh_vault, plan_batch
+from attest.store.sql import tables as t
+from attest.store.sql.engine import transaction
+
+IN_CHUNK = 500  # ids per IN (...) list
+READ_CHUNK = 5_000  # entries per page when streaming
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class SqlStore:
+    """:class:`~attest.store.base.LedgerStore` on a SQLAlchemy engine (migrated to head)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._dialect = engine.dialect.name
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def append(
+        self,
+        tenant: str,
+        *,
+        origin: str,
+        entries: Sequence[NewEntry],
+        vault: Sequence[VaultRecord] = (),
+        new_subject_keys: Mapping[str, bytes] | None = None,
+        erasures: Sequence[Erasure] = (),
+        sign: Signer,
+        now: datetime,
+    ) -> AppendOutcome:
+        new_keys = dict(new_subject_keys or {})
+        with transaction(self.engine, write=True) as conn:
+            log_origin, size = self._lock_log(conn, tenant, origin, now)
+            plan = plan_batch(entries, self._existing_ids(conn, tenant, entries), size)
+            vault, new_keys = fresh_vault(plan, vault, new_keys)
+            subjects = sorted(
+                set(new_keys) | {r.subject for r in vault} | {e.subject for e in erasures}
+            )
+            keys = self._subject_keys(conn, tenant, subjects)
+            check_vault_subjects(plan, vault, keys, new_keys, erasures)
+            if not plan.fresh and not erasures:
+                latest = self._checkpoint(conn, tenant, size)
+                if latest is None:
+                    raise NotFound(f"tenant {tenant} has no entries yet")
+                return AppendOutcome(plan.indexes, plan.created, latest)
+
+            border_ids = CompactRange.node_ids(size)
+            found = self._node_hashes(conn, tenant, border_ids)
+            border = [found[n] for n in border_ids]
+            nodes, root = extend_tree(size, border, [e.leaf_hash for e in plan.fresh])
+            new_size = size + len(plan.fresh)
+            note = sign(Checkpoint(log_origin, new_size, root))
+
+            conn.execute(
+                insert(t.entries),
+                [
+                    {
+                        "tenant": tenant,
+                        "idx": size + offset,
+                        "entry_id": e.entry_id,
+                        "leaf_hash": e.leaf_hash,
+                        "data": e.data,
+                        "fingerprint": e.fingerprint,
+                        "subject": e.subject,
+                    }
+                    for offset, e in enumerate(plan.fresh)
+                ],
+            )
+            if nodes:
+                conn.execute(
+                    insert(t.nodes),
+                    [
+                        {"tenant": tenant, "level": n.level, "idx": n.index, "hash": h}
+                        for n, h in nodes.items()
+                    ],
+                )
+            if new_keys:
+                conn.execute(
+                    insert(t.subject_keys),
+                    [
+                        {"tenant": tenant, "subject": s, "wrapped_key": w, "created_at": now}
+                        for s, w in new_keys.items()
+                    ],
+                )
+            if vault:
+                conn.execute(
+                    insert(t.vault_values),
+                    [
+                        {
+                            "tenant": tenant,
+                            "entry_id": r.entry_id,
+                            "pointer": r.pointer,
+                            "subject": r.subject,
+                            "sealed": r.sealed,
+                        }
+                        for r in vault
+                    ],
+                )
+            for erasure in erasures:
+                self._erase(conn, tenant, erasure, now)
+            conn.execute(
+                insert(t.checkpoints).values(
+                    tenant=tenant, size=new_size, root=root, note=note, created_at=now
+                )
+            )
+            conn.execute(
+                update(t.logs).where(t.logs.c.tenant == tenant).values(size=new_size, root=root)
+            )
+        return AppendOutcome(
+            plan.indexes, plan.created, StoredCheckpoint(new_size, root, note, now)
+        )
+
+    def _lock_log(
+        self, conn: Connection, tenant: str, origin: str, now: datetime
+    ) -> tuple[str, int]:
+        values = {"tenant": tenant, "origin": origin, "size": 0, "root": b"", "created_at": now}
+        dialect_insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+        conn.execute(dialect_insert(t.logs).values(values).on_conflict_do_nothing())
+        row = conn.execute(
+            select(t.logs.c.origin, t.logs.c.size)
+            .where(t.logs.c.tenant == tenant)
+            .with_for_update()
+        ).one()
+        return row.origin, row.size
+
+    def _existing_ids(
+        self, conn: Connection, tenant: str, entries: Sequence[NewEntry]
+    ) -> dict[str, tuple[int, bytes | None]]:
+        ids = sorted({e.entry_id for e in entries})
+        existing: dict[str, tuple[int, bytes | None]] = {}
+        for chunk in _chunks(ids, IN_CHUNK):
+            rows = conn.execute(
+                select(t.entries.c.entry_id, t.entries.c.idx, t.entries.c.fingerprint).where(
+                    t.entries.c.tenant == tenant, t.entries.c.entry_id.in_(chunk)
+                )
+            )
+            existing.update({r.entry_id: (r.idx, r.fingerprint) for r in rows})
+        return existing
+
+    def _erase(self, conn: Connection, tenant: str, erasure: Erasure, now: datetime) -> None:
+        conn.execute(
+            update(t.subject_keys)
+            .where(t.subject_keys.c.tenant == tenant, t.subject_keys.c.subject == erasure.subject)
+            .values(
+                wrapped_key=None,
+                erased_at=now,
+                erasure_reason=erasure.reason,
+                erasure_entry=erasure.entry_id,
+            )
+        )
+        conn.execute(
+            update(t.vault_values)
+            .where(t.vault_values.c.tenant == tenant, t.vault_values.c.subject == erasure.subject)
+            .values(sealed=None)
+        )
+        conn.execute(
+            update(t.entries)
+            .where(t.entries.c.tenant == tenant, t.entries.c.subject == erasure.subject)
+            .values(fingerprint=None)
+        )
+
+    def replace_checkpoint_note(self, tenant: str, size: int, note: str) -> None:
+        with transaction(self.engine, write=True) as conn:
+            result = conn.execute(
+                update(t.checkpoints)
+                .where(t.checkpoints.c.tenant == tenant, t.checkpoints.c.size == size)
+                .values(note=note)
+            )
+            if result.rowcount != 1:
+                raise NotFound(f"tenant {tenant} has no checkpoint of size {size}")
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def tenants(self) -> list[str]:
+        with transaction(self.engine, write=False) as conn:
+            return list(conn.scalars(select(t.logs.c.tenant).order_by(t.logs.c.tenant)))
+
+    def origin(self, tenant: str) -> str | None:
+        with transaction(self.engine, write=False) as conn:
+            return conn.scalar(select(t.logs.c.origin).where(t.logs.c.tenant == tenant))
+
+    @staticmethod
+    def _as_checkpoint(row: Any) -> StoredCheckpoint:
+        return StoredCheckpoint(row.size, row.root, row.note, _utc(row.created_at))
+
+    def _checkpoint(self, conn: Connection, tenant: str, size: int) -> StoredCheckpoint | None:
+        row = conn.execute(
+            select(t.checkpoints).where(
+                t.checkpoints.c.tenant == tenant, t.checkpoints.c.size == size
+            )
+        ).first()
+        return self._as_checkpoint(row) if row else None
+
+    def latest_checkpoint(self, tenant: str) -> StoredCheckpoint | None:
+        with transaction(self.engine, write=False) as conn:
+            row = conn.execute(
+                select(t.checkpoints)
+                .where(t.checkpoints.c.tenant == tenant)
+                .order_by(t.checkpoints.c.size.desc())
+                .limit(1)
+            ).first()
+            return self._as_checkpoint(row) if row else None
+
+    def checkpoint(self, tenant: str, size: int) -> StoredCheckpoint | None:
+        with transaction(self.engine, write=False) as conn:
+            return self._checkpoint(conn, tenant, size)
+
+    def checkpoints(self, tenant: str, *, up_to: int | None = None) -> Iterator[StoredCheckpoint]:
+        after = -1
+        while True:
+            query = (
+                select(t.checkpoints)
+                .where(t.checkpoints.c.tenant == tenant, t.checkpoints.c.size > after)
+                .order_by(t.checkpoints.c.size)
+                .limit(READ_CHUNK)
+            )
+            if up_to is not None:
+                query = query.where(t.checkpoints.c.size <= up_to)
+            with transaction(self.engine, write=False) as conn:
+                rows = [self._as_checkpoint(r) for r in conn.execute(query)]
+            yield from rows
+            if len(rows) < READ_CHUNK:
+                return
+            after = rows[-1].size
+
+    def entry_by_id(self, tenant: str, entry_id: str) -> StoredEntry | None:
+        with transaction(self.engine, write=False) as conn:
+            row = conn.execute(
+                select(
+                    t.entries.c.idx, t.entries.c.entry_id, t.entries.c.leaf_hash, t.entries.c.data
+                ).where(t.entries.c.tenant == tenant, t.entries.c.entry_id == entry_id)
+            ).first()
+        return StoredEntry(row.idx, row.entry_id, row.leaf_hash, row.data) if row else None
+
+    def entries(
+        self, tenant: str, *, start: int = 0, stop: int | None = None
+    ) -> Iterator[StoredEntry]:
+        position = start
+        columns = (t.entries.c.idx, t.entries.c.entry_id, t.entries.c.leaf_hash, t.entries.c.data)
+        while stop is None or position < stop:
+            query = (
+                select(*columns)
+                .where(t.entries.c.tenant == tenant, t.entries.c.idx >= position)
+                .order_by(t.entries.c.idx)
+                .limit(READ_CHUNK)
+            )
+            if stop is not None:
+                query = query.where(t.entries.c.idx < stop)
+            with transaction(self.engine, write=False) as conn:
+                rows = [StoredEntry(*r) for r in conn.execute(query)]
+            yield from rows
+            if len(rows) < READ_CHUNK:
+                return
+            position = rows[-1].index + 1
+
+    def _node_hashes(
+        self, conn: Connection, tenant: str, wanted: Sequence[NodeID]
+    ) -> dict[NodeID, bytes]:
+        found: dict[NodeID, bytes] = {}
+        leaves = [n.index for n in wanted if n.level == 0]
+        inner = [(n.level, n.index) for n in wanted if n.level > 0]
+        for chunk in _chunks(leaves, IN_CHUNK):
+            rows = conn.execute(
+                select(t.entries.c.idx, t.entries.c.leaf_hash).where(
+                    t.entries.c.tenant == tenant, t.entries.c.idx.in_(chunk)
+                )
+            )
+            found.update({NodeID(0, r.idx): r.leaf_hash for r in rows})
+        for chunk in _chunks(inner, IN_CHUNK):
+            rows = conn.execute(
+                select(t.nodes.c.level, t.nodes.c.idx, t.nodes.c.hash).where(
+                    t.nodes.c.tenant == tenant, tuple_(t.nodes.c.level, t.nodes.c.idx).in_(chunk)
+                )
+            )
+            found.update({NodeID(r.level, r.idx): r.hash for r in rows})
+        return found
+
+    def node_hashes(self, tenant: str, nodes: Sequence[NodeID]) -> dict[NodeID, bytes]:
+        with transaction(self.engine, write=False) as conn:
+            return self._node_hashes(conn, tenant, nodes)
+
+    def nodes_ending_in(self, tenant: str, start: int, stop: int) -> dict[NodeID, bytes]:
+        if stop <= start:
+            return {}
+        # Node (level, idx) ends at leaf ((idx + 1) << level) - 1, so start <= end < stop means
+        # ceil((start + 1) / 2**level) - 1 <= idx < floor(stop / 2**level).
+        per_level = [
+            and_(
+                t.nodes.c.level == level,
+                t.nodes.c.idx >= ((start + (1 << level)) >> level) - 1,
+                t.nodes.c.idx < (stop >> level),
+            )
+            for level in range(1, stop.bit_length() + 1)
+        ]
+        with transaction(self.engine, write=False) as conn:
+            rows = conn.execute(
+                select(t.nodes.c.level, t.nodes.c.idx, t.nodes.c.hash).where(
+                    t.nodes.c.tenant == tenant, or_(*per_level)
+                )
+            )
+            return {NodeID(r.level, r.idx): r.hash for r in rows}
+
+    def count_nodes_beyond(self, tenant: str, size: int) -> int:
+        conditions = [
+            and_(t.nodes.c.level == level, t.nodes.c.idx >= (size >> level))
+            for level in range(1, 64)
+        ]
+        with transaction(self.engine, write=False) as conn:
+            return int(
+                conn.scalar(
+                    select(func.count())
+                    .select_from(t.nodes)
+                    .where(t.nodes.c.tenant == tenant, or_(*conditions))
+                )
+                or 0
+            )
+
+    def _subject_keys(
+        self, conn: Connection, tenant: str, subjects: Sequence[str]
+    ) -> dict[str, SubjectKey]:
+        keys: dict[str, SubjectKey] = {}
+        for chunk in _chunks(list(subjects), IN_CHUNK):
+            rows = conn.execute(
+                select(t.subject_keys).where(
+                    t.subject_keys.c.tenant == tenant, t.subject_keys.c.subject.in_(chunk)
+                )
+            )
+            for r in rows:
+                keys[r.subject] = SubjectKey(
+                    r.subject,
+                    r.wrapped_key,
+                    _utc(r.created_at),
+                    _utc(r.erased_at) if r.erased_at else None,
+                    r.erasure_reason,
+                    r.erasure_entry,
+                )
+        return keys
+
+    def subject_keys(self, tenant: str, subjects: Sequence[str]) -> dict[str, SubjectKey]:
+        with transaction(self.engine, write=False) as conn:
+            return self._subject_keys(conn, tenant, subjects)
+
+    def vault_records(self, tenant: str, entry_id: str) -> list[VaultRecord]:
+        with transaction(self.engine, write=False) as conn:
+            rows = conn.execute(
+                select(t.vault_values)
+                .where(t.vault_values.c.tenant == tenant, t.vault_values.c.entry_id == entry_id)
+                .order_by(t.vault_values.c.pointer)
+            )
+            return [VaultRecord(r.entry_id, r.pointer, r.subject, r.sealed) for r in rows]
