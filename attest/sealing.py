@@ -86,7 +86,9 @@ def fingerprint_key(master: bytes) -> bytes:
     ).derive(master)
 
 
-def fingerprint(key: bytes, tenant: str, submission: Any) -> bytes:
+def fingerprint(key: bytes, header: bytes, body: bytes) -> bytes:
     """A keyed hash of what was submitted: equal for a retry, meaningless without the key."""
-    message = canonical_bytes([tenant, submission])
-    return hmac.new(key, message, hashlib.sha256).digest()
+    digest = hmac.new(key, header, hashlib.sha256)
+    digest.update(b"\n")
+    digest.update(body)
+    return digest.digest()

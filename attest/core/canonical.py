@@ -26,6 +26,7 @@ MAX_SAFE_INTEGER = 2**53 - 1
 # Between these bounds a non-integral float's repr() is the same text ECMAScript produces.
 _FIXED_NOTATION_LOW = 1e-4
 _FIXED_NOTATION_HIGH = 1e16
+_INFINITY = math.inf
 
 _dumps: Callable[[Any], str] = json.JSONEncoder(
     ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
@@ -38,26 +39,31 @@ def _pointer(path: tuple[str | int, ...]) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
 
 
+def _float(value: float, path: tuple[str | int, ...], exotic: list[bool]) -> float | int:
+    if value != value or value in (_INFINITY, -_INFINITY):
+        raise CanonicalJSONError(f"{_pointer(path)}: {value} is not allowed in canonical JSON")
+    magnitude = -value if value < 0 else value
+    if magnitude <= MAX_SAFE_INTEGER and value.is_integer():
+        return int(value)  # JCS writes 1.0 as 1 and -0.0 as 0
+    if not _FIXED_NOTATION_LOW <= magnitude < _FIXED_NOTATION_HIGH:
+        exotic[0] = True
+    return value
+
+
+def _int(value: int, path: tuple[str | int, ...]) -> int:
+    if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+        raise CanonicalJSONError(
+            f"{_pointer(path)}: integer outside ±(2**53 - 1) has no exact JSON number form"
+        )
+    return value
+
+
 def _prepare(value: Any, path: tuple[str | int, ...], exotic: list[bool]) -> Any:
-    """Check ``value`` can be canonicalised and rewrite floats JCS writes as integers."""
+    """Check ``value`` can be canonicalised and rewrite floats JCS writes as integers.
+
+    Scalars inside containers are handled inline: this walk is on the append hot path.
+    """
     kind = type(value)
-    if kind is str or value is None or kind is bool:
-        return value
-    if kind is int:
-        if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
-            raise CanonicalJSONError(
-                f"{_pointer(path)}: integer outside ±(2**53 - 1) has no exact JSON number form"
-            )
-        return value
-    if kind is float:
-        if not math.isfinite(value):
-            raise CanonicalJSONError(f"{_pointer(path)}: {value} is not allowed in canonical JSON")
-        magnitude = abs(value)
-        if value.is_integer() and magnitude <= MAX_SAFE_INTEGER:
-            return int(value)
-        if not _FIXED_NOTATION_LOW <= magnitude < _FIXED_NOTATION_HIGH:
-            exotic[0] = True
-        return value
     if kind is dict:
         prepared = {}
         for key, item in value.items():
@@ -67,10 +73,28 @@ def _prepare(value: Any, path: tuple[str | int, ...], exotic: list[bool]) -> Any
                 )
             if not key.isascii() and any(ord(c) > 0xFFFF for c in key):
                 exotic[0] = True  # UTF-16 key order differs from code point order
-            prepared[key] = _prepare(item, (*path, key), exotic)
+            item_kind = type(item)
+            if item_kind is str or item_kind is bool or item is None:
+                prepared[key] = item
+            elif item_kind is float:
+                prepared[key] = _float(item, (*path, key), exotic)
+            elif item_kind is int:
+                prepared[key] = (
+                    item
+                    if -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER
+                    else _int(item, (*path, key))
+                )
+            else:
+                prepared[key] = _prepare(item, (*path, key), exotic)
         return prepared
     if kind is list or kind is tuple:
         return [_prepare(item, (*path, i), exotic) for i, item in enumerate(value)]
+    if kind is str or kind is bool or value is None:
+        return value
+    if kind is float:
+        return _float(value, path, exotic)
+    if kind is int:
+        return _int(value, path)
     raise CanonicalJSONError(f"{_pointer(path)}: a {kind.__name__} is not a JSON value")
 
 

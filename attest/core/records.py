@@ -195,24 +195,31 @@ def uuid7(unix_ms: int, random_bytes: bytes) -> str:
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
-def build_envelope(
-    submission: Submission, *, entry_id: str, tenant: str, time: str, body: Mapping[str, Any]
+def envelope_header(
+    submission: Submission, *, entry_id: str, tenant: str, time: str
 ) -> dict[str, Any]:
-    """The envelope whose canonical bytes are the leaf (``body`` already sealed)."""
-    envelope: dict[str, Any] = {
+    """Every envelope member except ``body``."""
+    header: dict[str, Any] = {
         "v": ENVELOPE_VERSION,
         "type": submission.type,
         "id": entry_id,
         "tenant": tenant,
         "time": time,
-        "body": body,
     }
     if submission.system is not None:
-        envelope["system"] = submission.system
+        header["system"] = submission.system
     if submission.subject is not None:
-        envelope["subject"] = submission.subject
-    return envelope
+        header["subject"] = submission.subject
+    return header
 
 
-def utc_from_timestamp(seconds: float) -> datetime:
-    return datetime.fromtimestamp(seconds, UTC)
+def envelope_bytes(header: Mapping[str, Any], body_bytes: bytes) -> bytes:
+    """The canonical envelope, from its header and the body's canonical bytes.
+
+    RFC 8785 sorts members by name and ``"body"`` sorts before every header member, so the
+    canonical envelope is ``{"body":<body>,`` followed by the canonical header without its
+    ``{``. This lets the body be canonicalised once and reused for the fingerprint.
+    """
+    if any(key <= "body" for key in header):
+        raise ValueError("envelope header members must sort after 'body'")
+    return b'{"body":' + body_bytes + b"," + canonical_bytes(header)[1:]

@@ -28,9 +28,10 @@ from attest.core.records import (
     NAME_PATTERN,
     SALT_SIZE,
     Submission,
-    build_envelope,
     check_tenant,
     commitment,
+    envelope_bytes,
+    envelope_header,
     format_time,
     parse_submission,
     resolve_pointer,
@@ -192,13 +193,13 @@ class Ledger:
                     )
                     for t in taken
                 )
-            envelope = build_envelope(
-                submission, entry_id=entry_id, tenant=tenant, time=time_text, body=body
-            )
+            header = envelope_header(submission, entry_id=entry_id, tenant=tenant, time=time_text)
             try:
-                data = canonical_bytes(envelope)
+                submitted_bytes = canonical_bytes(submission.body)
+                body_bytes = canonical_bytes(body) if submission.sensitive else submitted_bytes
             except InvalidInput as error:
-                raise InvalidInput(f"{position}: {error}") from None
+                raise InvalidInput(f"{position}: field 'body{_path_of(error)}") from None
+            data = envelope_bytes(header, body_bytes)
             if len(data) > self.max_entry_bytes:
                 raise InvalidInput(
                     f"{position}: entry is {len(data)} bytes, over the limit of "
@@ -210,7 +211,9 @@ class Ledger:
                     leaf_hash=hash_leaf(data),
                     data=data,
                     fingerprint=fingerprint(
-                        self._fingerprint_key, tenant, _submitted(submission, entry_id)
+                        self._fingerprint_key,
+                        canonical_bytes([tenant, _submitted(submission, entry_id)]),
+                        submitted_bytes,
                     ),
                     subject=submission.subject,
                     position=position,
@@ -362,9 +365,18 @@ class Ledger:
         return VaultReading(entry_id, subject, values)
 
 
+def _path_of(error: InvalidInput) -> str:
+    """``/inputs/x: NaN is not allowed...`` -> ``/inputs/x': NaN is not allowed...``."""
+    message = str(error)
+    if message.startswith("/"):
+        pointer, _, rest = message.partition(": ")
+        return f"{pointer if pointer != '/' else ''}': {rest}"
+    return f"': {message}"
+
+
 def _submitted(submission: Submission, entry_id: str) -> dict[str, Any]:
-    """What the caller sent, as the fingerprint sees it."""
-    document: dict[str, Any] = {"type": submission.type, "id": entry_id, "body": submission.body}
+    """What the caller sent besides the body, as the fingerprint sees it."""
+    document: dict[str, Any] = {"type": submission.type, "id": entry_id}
     if submission.system is not None:
         document["system"] = submission.system
     if submission.subject is not None:

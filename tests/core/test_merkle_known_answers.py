@@ -9,8 +9,16 @@ from attest.core.merkle import EMPTY_ROOT, hash_children, hash_leaf, root_from_l
 # The 8 leaf inputs of the test-vector tree (tests/vectors/rfc6962/README.md).
 LEAF_INPUTS = [
     bytes.fromhex(h)
-    for h in ("", "00", "10", "2021", "3031", "40414243", "5051525354555657",
-              "606162636465666768696a6b6c6d6e6f")
+    for h in (
+        "",
+        "00",
+        "10",
+        "2021",
+        "3031",
+        "40414243",
+        "5051525354555657",
+        "606162636465666768696a6b6c6d6e6f",
+    )
 ]
 
 
@@ -22,7 +30,9 @@ def test_empty_tree_root_is_sha256_of_nothing() -> None:
 
 def test_hash_of_empty_leaf() -> None:
     # printf '\x00' | sha256sum
-    assert hash_leaf(b"").hex() == "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"
+    assert (
+        hash_leaf(b"").hex() == "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"
+    )
 
 
 def test_hash_of_leaf_l123456() -> None:

@@ -37,7 +37,10 @@ def test_inclusion_vector(path: Path) -> None:
     probe = json.loads(path.read_text())
     try:
         verify_inclusion(
-            probe["leafIdx"], probe["treeSize"], _b64(probe["leafHash"]), _proof(probe["proof"]),
+            probe["leafIdx"],
+            probe["treeSize"],
+            _b64(probe["leafHash"]),
+            _proof(probe["proof"]),
             _b64(probe["root"]),
         )
         rejected = False
@@ -51,7 +54,10 @@ def test_consistency_vector(path: Path) -> None:
     probe = json.loads(path.read_text())
     try:
         verify_consistency(
-            probe["size1"], probe["size2"], _b64(probe["root1"]), _b64(probe["root2"]),
+            probe["size1"],
+            probe["size2"],
+            _b64(probe["root1"]),
+            _b64(probe["root2"]),
             _proof(probe["proof"]),
         )
         rejected = False
@@ -64,7 +70,10 @@ def test_root_mismatch_names_expected_and_calculated() -> None:
     probe = json.loads((VECTORS / "inclusion/1/modified-proof[0]-bit-@3.json").read_text())
     with pytest.raises(VerificationError) as caught:
         verify_inclusion(
-            probe["leafIdx"], probe["treeSize"], _b64(probe["leafHash"]), _proof(probe["proof"]),
+            probe["leafIdx"],
+            probe["treeSize"],
+            _b64(probe["leafHash"]),
+            _proof(probe["proof"]),
             _b64(probe["root"]),
         )
     assert caught.value.expected == _b64(probe["root"])

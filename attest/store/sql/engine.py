@@ -26,6 +26,8 @@ def normalise_url(url: str) -> str:
 def make_engine(url: str, **options: Any) -> Engine:
     """An engine for ``url`` with the settings the ledger relies on."""
     url = normalise_url(url)
+    # Statement parameters hold entry data: never let them into error messages or logs.
+    options.setdefault("hide_parameters", True)
     if make_url(url).get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, **options)
     engine = create_engine(
