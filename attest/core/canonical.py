@@ -43,19 +43,34 @@ def _float(value: float, path: tuple[str | int, ...], exotic: list[bool]) -> flo
     if value != value or value in (_INFINITY, -_INFINITY):
         raise CanonicalJSONError(f"{_pointer(path)}: {value} is not allowed in canonical JSON")
     magnitude = -value if value < 0 else value
-    if magnitude <= MAX_SAFE_INTEGER and value.is_integer():
-        return int(value)  # JCS writes 1.0 as 1 and -0.0 as 0
-    if not _FIXED_NOTATION_LOW <= magnitude < _FIXED_NOTATION_HIGH:
+    if value.is_integer():
+        if magnitude <= MAX_SAFE_INTEGER:
+            return int(value)  # JCS writes 1.0 as 1 and -0.0 as 0
+        exotic[0] = True
+    elif not _FIXED_NOTATION_LOW <= magnitude < _FIXED_NOTATION_HIGH:
         exotic[0] = True
     return value
 
 
-def _int(value: int, path: tuple[str | int, ...]) -> int:
-    if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+def _int(value: int, path: tuple[str | int, ...], exotic: list[bool]) -> int | float:
+    """RFC 8785 numbers are IEEE doubles: a big integer passes only if it survives as one.
+
+    "Survives" means the canonical form writes back exactly the digits that were given, so the
+    ledger never holds a number that differs from what the caller sent.
+    """
+    if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+        return value
+    try:
+        as_float = float(value)
+    except OverflowError:
+        as_float = _INFINITY
+    if not math.isfinite(as_float) or rfc8785.dumps(as_float) != str(value).encode():
         raise CanonicalJSONError(
-            f"{_pointer(path)}: integer outside ±(2**53 - 1) has no exact JSON number form"
+            f"{_pointer(path)}: integer {value} has no exact JSON number form "
+            "(numbers are IEEE 754 doubles); send it as a string"
         )
-    return value
+    exotic[0] = True
+    return as_float
 
 
 def _prepare(value: Any, path: tuple[str | int, ...], exotic: list[bool]) -> Any:
@@ -82,7 +97,7 @@ def _prepare(value: Any, path: tuple[str | int, ...], exotic: list[bool]) -> Any
                 prepared[key] = (
                     item
                     if -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER
-                    else _int(item, (*path, key))
+                    else _int(item, (*path, key), exotic)
                 )
             else:
                 prepared[key] = _prepare(item, (*path, key), exotic)
@@ -94,7 +109,7 @@ def _prepare(value: Any, path: tuple[str | int, ...], exotic: list[bool]) -> Any
     if kind is float:
         return _float(value, path, exotic)
     if kind is int:
-        return _int(value, path)
+        return _int(value, path, exotic)
     raise CanonicalJSONError(f"{_pointer(path)}: a {kind.__name__} is not a JSON value")
 
 

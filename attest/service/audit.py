@@ -24,9 +24,11 @@ class AuditReport:
     findings: list[str] = field(default_factory=list)
 
 
-def _stored_notes(store: LedgerStore, tenant: str, findings: list[str]) -> Iterator[str]:
+def _stored_notes(
+    store: LedgerStore, tenant: str, up_to: int, findings: list[str]
+) -> Iterator[str]:
     """The checkpoint notes in size order, checking each row's size and root columns on the way."""
-    for stored in store.checkpoints(tenant):
+    for stored in store.checkpoints(tenant, up_to=up_to):
         try:
             signed = checkpoint_text_of(stored.note)
         except VerificationError:
@@ -71,16 +73,24 @@ def audit_tenant(
     trusted: Checkpoint | None = None,
     progress: Callable[[int], object] = lambda _n: None,
 ) -> AuditReport:
-    """Recompute every leaf hash, node hash and checkpoint root of one tenant's log."""
+    """Recompute every leaf hash, node hash and checkpoint root of one tenant's log.
+
+    The audit covers the log up to the newest checkpoint at its start, so batches committed while
+    it runs are not mistaken for damage; rows beyond that point are checked at the end against
+    the newest checkpoint at that moment.
+    """
     origin = store.origin(tenant)
+    latest = store.latest_checkpoint(tenant)
     if origin is None:
         raise NotFound(f"unknown tenant {tenant}: it has no log")
-    report = AuditReport(tenant)
+    size = latest.size if latest else 0
+    report = AuditReport(tenant, latest=latest.note if latest else None)
     row_findings: list[str] = []
-    replay = LogReplay(origin, log_key, _stored_notes(store, tenant, row_findings), trusted=trusted)
+    notes = _stored_notes(store, tenant, size, row_findings)
+    replay = LogReplay(origin, log_key, notes, trusted=trusted)
     rebuilt: dict[NodeID, bytes] = {}
     chunk_start = 0
-    for entry in store.entries(tenant):
+    for entry in store.entries(tenant, stop=size):
         rebuilt.update(replay.add_entry(entry.index, entry.data, entry.leaf_hash))
         if replay.size - chunk_start >= NODE_CHUNK:
             replay.findings.extend(_compare_nodes(store, tenant, chunk_start, replay.size, rebuilt))
@@ -89,16 +99,22 @@ def audit_tenant(
     replay.findings.extend(_compare_nodes(store, tenant, chunk_start, replay.size, rebuilt))
     progress(replay.size - chunk_start)
     replay.finish()
-    beyond = store.count_nodes_beyond(tenant, replay.size)
-    if beyond:
-        replay.findings.append(f"{beyond} stored node hashes cover entries that do not exist")
-    latest = store.latest_checkpoint(tenant)
-    if latest is not None and latest.size != replay.size:
-        replay.findings.append(
-            f"the newest checkpoint covers {latest.size} entries, the log holds {replay.size}"
-        )
+    replay.findings.extend(_beyond_the_newest_checkpoint(store, tenant, size))
     report.entries = replay.size
     report.checkpoints = replay.checkpoints_checked
-    report.latest = latest.note if latest else None
     report.findings = row_findings + replay.findings
     return report
+
+
+def _beyond_the_newest_checkpoint(store: LedgerStore, tenant: str, size: int) -> list[str]:
+    """Entries or nodes past ``size`` must belong to a batch committed since (with a checkpoint)."""
+    latest = store.latest_checkpoint(tenant)
+    covered = latest.size if latest else 0
+    findings = []
+    stray = next(iter(store.entries(tenant, start=max(size, covered))), None)
+    if stray is not None:
+        findings.append(f"entry {stray.index} exists but no signed checkpoint covers it")
+    beyond = store.count_nodes_beyond(tenant, max(size, covered))
+    if beyond:
+        findings.append(f"{beyond} stored node hashes cover entries no checkpoint covers")
+    return findings

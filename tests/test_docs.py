@@ -1,0 +1,38 @@
+"""The documents keep up with the code: settings documented, README commands exist."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from attest.cli.main import cli
+from attest.config import Settings
+
+ROOT = Path(__file__).parent.parent
+
+
+@pytest.mark.parametrize("name", sorted(Settings.model_fields))
+def test_every_setting_is_documented(name: str) -> None:
+    assert f"`ATTEST_{name.upper()}`" in (ROOT / "docs" / "settings.md").read_text()
+
+
+def test_readme_starts_with_the_two_commands() -> None:
+    readme = (ROOT / "README.md").read_text()
+    first_block = readme.split("```sh", 1)[1].split("```", 1)[0]
+    assert "make demo" in first_block and "make test" in first_block
+
+
+def test_every_attest_command_in_the_readme_exists() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for line in readme.splitlines():
+        line = line.strip()
+        if not line.startswith("attest ") and "| attest " not in line:
+            continue
+        words = line.split("|")[-1].split() if line.startswith("echo") else line.split()
+        group = cli
+        for word in words[1:]:
+            if word.startswith("-") or not hasattr(group, "commands"):
+                break
+            assert word in group.commands, f"README mentions unknown command: {line}"
+            group = group.commands[word]
