@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from attest.core.canonical import parse_json
-from attest.core.checkpoint import Checkpoint, VerifierKey, verify_checkpoint
+from attest.core.checkpoint import Checkpoint, VerifierKey, checkpoint_text_of, verify_checkpoint
 from attest.core.proof_document import verify_proof_document
 from attest.core.replay import LogReplay
 from attest.errors import Error, InvalidInput, VerificationError
@@ -46,6 +46,13 @@ def _json_lines(path: Path, findings: list[str]) -> Iterator[dict[str, object]]:
             yield record
 
 
+def _same_checkpoint(notes: list[str], checkpoint: Checkpoint) -> bool:
+    try:
+        return bool(notes) and checkpoint_text_of(notes[-1]) == checkpoint
+    except VerificationError:
+        return False  # the replay has reported the malformed note
+
+
 def verify_bundle(
     directory: Path,
     log_key: VerifierKey,
@@ -65,8 +72,14 @@ def verify_bundle(
     except VerificationError as error:
         return [f"bundle.json: newest checkpoint: {error}"]
     findings: list[str] = []
-    notes = (str(r.get("note")) for r in _json_lines(directory / "checkpoints.jsonl", findings))
-    replay = LogReplay(final.origin, log_key, notes, witness_keys=witness_keys, trusted=trusted)
+    newest_line: list[str] = []  # the last note of checkpoints.jsonl, once the replay has read it
+
+    def notes() -> Iterator[str]:
+        for record in _json_lines(directory / "checkpoints.jsonl", findings):
+            newest_line[:] = [str(record.get("note"))]
+            yield newest_line[0]
+
+    replay = LogReplay(final.origin, log_key, notes(), witness_keys=witness_keys, trusted=trusted)
     for record in _json_lines(directory / "entries.jsonl", findings):
         index = record.get("index")
         try:
@@ -77,8 +90,14 @@ def verify_bundle(
         if type(index) is not int:
             findings.append("entries.jsonl: a line has no integer index")
             continue
-        replay.add_entry(index, data)
+        listed_id = record.get("id")
+        replay.add_entry(index, data, stored_id=listed_id if isinstance(listed_id, str) else None)
     replay.finish()
+    if (directory / "checkpoints.jsonl").exists() and not _same_checkpoint(newest_line, final):
+        findings.append(
+            "checkpoints.jsonl does not end with the bundle's newest checkpoint "
+            f"(size {final.size})"
+        )
     if replay.size != final.size:
         findings.append(
             f"the bundle's newest checkpoint covers {final.size} entries, the bundle holds "

@@ -5,10 +5,9 @@ from __future__ import annotations
 import click
 
 from attest.cli.context import EXIT_FAILED, UsageProblem, progress, read_checkpoint, runtime
-from attest.core.checkpoint import Checkpoint, verify_checkpoint
-from attest.errors import VerificationError
+from attest.core.checkpoint import Checkpoint
 from attest.keyring import create_keys
-from attest.service.audit import audit_tenant
+from attest.service.audit import AuditState, audit_tenant, audit_vanished
 from attest.store.sql.schema import upgrade
 
 
@@ -48,37 +47,36 @@ def audit(tenants: tuple[str, ...], trusted: str | None, state: bool) -> int:
     """Recompute every leaf, node and checkpoint; report each discrepancy (exit 1 if any)."""
     with runtime() as rt:
         key = rt.keyring.verifier
-        names = list(tenants) or rt.store.tenants()
+        memory = AuditState(rt.settings.audit_state_dir)
+        remembered = memory.tenants() if state and not tenants else []
+        names = list(tenants) or sorted(set(rt.store.tenants()) | set(remembered))
         if trusted and len(names) != 1:
             raise UsageProblem("--trusted needs exactly one --tenant")
-        state_dir = rt.settings.audit_state_dir
         failed = 0
         for tenant in names:
-            remembered = state_dir / f"{tenant}.checkpoint"
-            trusted_checkpoint: Checkpoint | None = None
+            earlier: Checkpoint | None
             if trusted:
-                trusted_checkpoint = read_checkpoint(trusted, "--trusted", key)
-            elif state and remembered.exists():
-                try:
-                    trusted_checkpoint = verify_checkpoint(remembered.read_text(), key)
-                except VerificationError as error:
-                    click.echo(f"warning: ignoring {remembered}: {error}", err=True)
-            with progress(None, f"auditing {tenant}") as bar:
-                report = audit_tenant(
-                    rt.store, tenant, key, trusted=trusted_checkpoint, progress=bar.update
-                )
+                earlier = read_checkpoint(trusted, "--trusted", key)
+            else:
+                earlier = memory.recall(tenant, key) if state else None
+            if earlier is not None and rt.store.origin(tenant) is None:
+                report = audit_vanished(tenant, earlier)
+            else:
+                with progress(None, f"auditing {tenant}") as bar:
+                    report = audit_tenant(
+                        rt.store, tenant, key, trusted=earlier, progress=bar.update
+                    )
             if report.findings:
                 failed += 1
                 click.echo(f"FAILED {tenant}: {len(report.findings)} problems")
                 for finding in report.findings:
                     click.echo(f"  - {finding}")
-            else:
-                click.echo(
-                    f"ok     {tenant}: {report.entries} entries, {report.checkpoints} checkpoints"
-                )
-                if state and report.latest:
-                    state_dir.mkdir(parents=True, exist_ok=True)
-                    remembered.write_text(report.latest)
+                continue
+            click.echo(
+                f"ok     {tenant}: {report.entries} entries, {report.checkpoints} checkpoints"
+            )
+            if state and report.latest:
+                memory.remember(tenant, report.latest)
         return EXIT_FAILED if failed else 0
 
 

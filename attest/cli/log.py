@@ -44,9 +44,11 @@ def append(tenant: str, source: IO[str], receipts: bool) -> None:
     submissions = []
     for number, text in lines:
         try:
-            raw = parse_json(text)
+            raw = parse_json(text.rstrip("\r\n"))
         except InvalidInput as error:
-            raise InvalidInput(f"line {number}: {error}") from None
+            # One line holds one document: the parser's "line 1" would contradict "line N".
+            message = str(error).replace(" at line 1 column ", " at column ")
+            raise InvalidInput(f"line {number}: {message}") from None
         submissions.append(parse_submission(raw, f"line {number}"))
     with runtime() as rt:
         size = rt.settings.append_batch_size

@@ -66,8 +66,8 @@ def _int(value: int, path: tuple[str | int, ...], exotic: list[bool]) -> int | f
         as_float = _INFINITY
     if not math.isfinite(as_float) or rfc8785.dumps(as_float) != str(value).encode():
         raise CanonicalJSONError(
-            f"{_pointer(path)}: integer {value} has no exact JSON number form "
-            "(numbers are IEEE 754 doubles); send it as a string"
+            f"{_pointer(path)}: integer with {len(str(abs(value)))} digits has no exact JSON "
+            "number form (numbers are IEEE 754 doubles); send it as a string"
         )
     exotic[0] = True
     return as_float

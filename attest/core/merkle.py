@@ -154,7 +154,10 @@ def hash_ranges(ranges: Sequence[Range], node_hashes: Mapping[NodeID, bytes]) ->
         try:
             parts = [node_hashes[node] for node in perfect_subtrees(begin, end)]
         except KeyError as missing:
-            raise LookupError(f"node {missing.args[0]} needed for range [{begin}, {end})") from None
+            node = missing.args[0]
+            raise LookupError(
+                f"node ({node.level}, {node.index}) needed for leaves {begin}-{end - 1} is missing"
+            ) from None
         proof.append(root_from_subtree_hashes(parts))
     return proof
 

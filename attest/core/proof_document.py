@@ -109,8 +109,13 @@ def tenant_of_origin(origin: str) -> str | None:
     return tenant if separator and head and tenant else None
 
 
-def check_entry_bytes(data: bytes, origin: str, where: str) -> list[str]:
-    """An entry must be canonical JSON of a version-1 envelope of the log's own tenant."""
+def check_entry_bytes(
+    data: bytes, origin: str, where: str, listed_id: str | None = None
+) -> list[str]:
+    """An entry must be canonical JSON of a version-1 envelope of the log's own tenant.
+
+    ``listed_id`` is the id under which the entry is stored or listed; it must be the envelope's.
+    """
     try:
         envelope = parse_json(data)
         canonical = canonical_bytes(envelope)
@@ -121,6 +126,8 @@ def check_entry_bytes(data: bytes, origin: str, where: str) -> list[str]:
         findings.append(f"{where}: bytes are not in RFC 8785 canonical form")
     if not isinstance(envelope, dict) or envelope.get("v") != 1:
         return [*findings, f"{where}: not a version-1 Attest entry envelope"]
+    if listed_id is not None and envelope.get("id") != listed_id:
+        findings.append(f"{where}: listed under id {listed_id!r} but its envelope says otherwise")
     tenant = tenant_of_origin(origin)
     if envelope.get("tenant") != tenant:
         findings.append(

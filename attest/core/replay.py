@@ -10,10 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
-from attest.core.checkpoint import Checkpoint, VerifierKey, verify_checkpoint
+from attest.core.checkpoint import Checkpoint, VerifierKey, checkpoint_text_of, verify_checkpoint
 from attest.core.merkle import CompactRange, NodeID, hash_leaf
 from attest.core.proof_document import check_entry_bytes
 from attest.errors import VerificationError
+
+
+def _label(note: str) -> str:
+    """``checkpoint <size>`` when the note's text parses (signatures aside), else ``checkpoint``."""
+    try:
+        return f"checkpoint {checkpoint_text_of(note).size}"
+    except VerificationError:
+        return "checkpoint"
 
 
 class LogReplay:
@@ -56,7 +64,7 @@ class LogReplay:
             try:
                 checkpoint = verify_checkpoint(note, self.log_key, self.witness_keys)
             except VerificationError as error:
-                self.findings.append(f"checkpoint: {error}")
+                self.findings.append(f"{_label(note)}: {error}")
                 continue
             if checkpoint.origin != self.origin:
                 self.findings.append(
@@ -80,9 +88,17 @@ class LogReplay:
             return
 
     def add_entry(
-        self, index: int, data: bytes, stored_leaf_hash: bytes | None = None
+        self,
+        index: int,
+        data: bytes,
+        stored_leaf_hash: bytes | None = None,
+        stored_id: str | None = None,
     ) -> dict[NodeID, bytes]:
-        """Replay one entry; return the perfect nodes (level >= 1) it completes."""
+        """Replay one entry; return the perfect nodes (level >= 1) it completes.
+
+        ``stored_leaf_hash`` and ``stored_id`` are what the database or bundle lists beside the
+        bytes; both must agree with the bytes themselves.
+        """
         expected = self._next_index
         if index > expected:
             missing = f"{expected}" if index == expected + 1 else f"{expected}-{index - 1}"
@@ -96,7 +112,7 @@ class LogReplay:
                 f"entry {index}: stored leaf hash {stored_leaf_hash.hex()} does not match its "
                 f"data (calculated {leaf_hash.hex()})"
             )
-        self.findings.extend(check_entry_bytes(data, self.origin, f"entry {index}"))
+        self.findings.extend(check_entry_bytes(data, self.origin, f"entry {index}", stored_id))
         nodes: dict[NodeID, bytes] = {}
         self._tree.append(leaf_hash, nodes.__setitem__)
         self._check_reached_sizes()
@@ -114,11 +130,15 @@ class LogReplay:
             self.checkpoints_checked += 1
             root = self.root()
             if checkpoint.root != root:
+                since = (
+                    f"the entries still match checkpoint {self._last_good_size}; something in "
+                    f"entries {self._last_good_size}-{self.size - 1} changed"
+                    if self._last_good_size
+                    else f"something in entries 0-{self.size - 1} changed"
+                )
                 self.findings.append(
                     f"checkpoint {checkpoint.size}: signed root {checkpoint.root.hex()} but "
-                    f"entries 0-{self.size - 1} give {root.hex()} (the entries match up to "
-                    f"checkpoint {self._last_good_size}; something in entries "
-                    f"{self._last_good_size}-{self.size - 1} changed)"
+                    f"entries 0-{self.size - 1} give {root.hex()} ({since})"
                 )
             else:
                 self._last_good_size = checkpoint.size

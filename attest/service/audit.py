@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from attest.core.checkpoint import Checkpoint, VerifierKey, checkpoint_text_of
+from attest.core.checkpoint import (
+    Checkpoint,
+    VerifierKey,
+    checkpoint_text_of,
+    verify_checkpoint,
+)
 from attest.core.merkle import NodeID
 from attest.core.replay import LogReplay
 from attest.errors import NotFound, VerificationError
@@ -91,7 +97,7 @@ def audit_tenant(
     rebuilt: dict[NodeID, bytes] = {}
     chunk_start = 0
     for entry in store.entries(tenant, stop=size):
-        rebuilt.update(replay.add_entry(entry.index, entry.data, entry.leaf_hash))
+        rebuilt.update(replay.add_entry(entry.index, entry.data, entry.leaf_hash, entry.entry_id))
         if replay.size - chunk_start >= NODE_CHUNK:
             replay.findings.extend(_compare_nodes(store, tenant, chunk_start, replay.size, rebuilt))
             progress(replay.size - chunk_start)
@@ -118,3 +124,45 @@ def _beyond_the_newest_checkpoint(store: LedgerStore, tenant: str, size: int) ->
     if beyond:
         findings.append(f"{beyond} stored node hashes cover entries no checkpoint covers")
     return findings
+
+
+class AuditState:
+    """The newest checkpoint each tenant's last clean audit saw, kept outside the database.
+
+    A database restored to an older, self-consistent state looks healthy on its own; compared
+    with what the previous audit saw, it shows as a rollback. Copy this directory somewhere the
+    database's operators cannot write for the protection to hold against them too.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def _path(self, tenant: str) -> Path:
+        return self.directory / f"{tenant}.checkpoint"
+
+    def tenants(self) -> list[str]:
+        return sorted(p.stem for p in self.directory.glob("*.checkpoint"))
+
+    def recall(self, tenant: str, log_key: VerifierKey) -> Checkpoint | None:
+        """The remembered checkpoint; a note that does not verify is an error, not a fresh start."""
+        path = self._path(tenant)
+        if not path.exists():
+            return None
+        try:
+            return verify_checkpoint(path.read_text(), log_key)
+        except VerificationError as error:
+            raise VerificationError(
+                f"{path}: the remembered checkpoint does not verify ({error})"
+            ) from None
+
+    def remember(self, tenant: str, note: str) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._path(tenant).write_text(note)
+
+
+def audit_vanished(tenant: str, trusted: Checkpoint) -> AuditReport:
+    """The report for a tenant audited before whose log no longer exists."""
+    return AuditReport(
+        tenant,
+        findings=[f"the log was audited before at size {trusted.size} and no longer exists"],
+    )

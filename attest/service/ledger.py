@@ -179,6 +179,10 @@ class Ledger:
             position = _position_of(submission, label)
             entry_id = submission.id or uuid7(unix_ms, self.random(10))
             body: dict[str, Any] = submission.body
+            try:  # before sealing, which canonicalises each sensitive value on its own
+                submitted_bytes = canonical_bytes(submission.body)
+            except InvalidInput as error:
+                raise InvalidInput(f"{position}: field 'body{_path_of(error)}") from None
             if submission.sensitive:
                 assert submission.subject is not None  # parse_submission guarantees it
                 salts = [self.random(SALT_SIZE) for _ in submission.sensitive]
@@ -194,16 +198,12 @@ class Ledger:
                     for t in taken
                 )
             header = envelope_header(submission, entry_id=entry_id, tenant=tenant, time=time_text)
-            try:
-                submitted_bytes = canonical_bytes(submission.body)
-                body_bytes = canonical_bytes(body) if submission.sensitive else submitted_bytes
-            except InvalidInput as error:
-                raise InvalidInput(f"{position}: field 'body{_path_of(error)}") from None
+            body_bytes = canonical_bytes(body) if submission.sensitive else submitted_bytes
             data = envelope_bytes(header, body_bytes)
-            if len(data) > self.max_entry_bytes:
+            size = max(len(data), len(submitted_bytes))  # sealed values count too
+            if size > self.max_entry_bytes:
                 raise InvalidInput(
-                    f"{position}: entry is {len(data)} bytes, over the limit of "
-                    f"{self.max_entry_bytes}"
+                    f"{position}: entry is {size} bytes, over the limit of {self.max_entry_bytes}"
                 )
             prepared.append(
                 NewEntry(
@@ -322,6 +322,8 @@ class Ledger:
             raise InvalidInput("field 'reason': an erasure needs a reason")
         if not NAME_PATTERN.fullmatch(subject):
             raise InvalidInput("field 'subject' must be 1-128 letters, digits or ._:- characters")
+        if self.store.origin(check_tenant(tenant)) is None:
+            raise NotFound(f"unknown tenant {tenant}: it has no log")
         entry_id = uuid7(int(self.clock().timestamp() * 1000), self.random(10))
         submission = Submission(
             type="erasure",

@@ -197,4 +197,4 @@ class MemoryStore:
 
     def vault_records(self, tenant: str, entry_id: str) -> list[VaultRecord]:
         log = self._log(tenant)
-        return list(log.vault.get(entry_id, [])) if log else []
+        return sorted(log.vault.get(entry_id, []), key=lambda r: r.pointer) if log else []

@@ -56,9 +56,19 @@ def plan_batch(
 def fresh_vault(
     plan: BatchPlan, vault: Sequence[VaultRecord], new_subject_keys: Mapping[str, bytes]
 ) -> tuple[list[VaultRecord], dict[str, bytes]]:
-    """The vault records and subject keys of the entries actually being written."""
+    """The vault records and subject keys of the entries actually being written.
+
+    Records come in the order of their entries, so when an id appears twice in one batch the
+    first record for each of its pointers belongs to the copy that is stored; a repeat's records
+    (sealed with other salts) are dropped with the repeat.
+    """
     fresh_ids = {e.entry_id for e in plan.fresh}
-    records = [r for r in vault if r.entry_id in fresh_ids]
+    records: list[VaultRecord] = []
+    seen: set[tuple[str, str]] = set()
+    for record in vault:
+        if record.entry_id in fresh_ids and (record.entry_id, record.pointer) not in seen:
+            seen.add((record.entry_id, record.pointer))
+            records.append(record)
     subjects = {r.subject for r in records}
     return records, {s: w for s, w in new_subject_keys.items() if s in subjects}
 

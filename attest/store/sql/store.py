@@ -83,6 +83,7 @@ class SqlStore:
         now: datetime,
     ) -> AppendOutcome:
         new_keys = dict(new_subject_keys or {})
+        now = _utc(now).astimezone(UTC)  # SQLite keeps no offset: store the instant in UTC
         with transaction(self.engine, write=True) as conn:
             log_origin, size = self._lock_log(conn, tenant, origin, now)
             plan = plan_batch(entries, self._existing_ids(conn, tenant, entries), size)
