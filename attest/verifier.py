@@ -72,6 +72,8 @@ def verify_bundle(
     except VerificationError as error:
         return [f"bundle.json: newest checkpoint: {error}"]
     findings: list[str] = []
+    if bundle.get("origin") != final.origin or bundle.get("tree_size") != final.size:
+        findings.append("bundle.json: origin or tree_size differ from its signed checkpoint")
     newest_line: list[str] = []  # the last note of checkpoints.jsonl, once the replay has read it
 
     def notes() -> Iterator[str]:
@@ -79,7 +81,7 @@ def verify_bundle(
             newest_line[:] = [str(record.get("note"))]
             yield newest_line[0]
 
-    replay = LogReplay(final.origin, log_key, notes(), witness_keys=witness_keys, trusted=trusted)
+    replay = LogReplay(final.origin, log_key, notes(), trusted=trusted)
     for record in _json_lines(directory / "entries.jsonl", findings):
         index = record.get("index")
         try:

@@ -9,7 +9,7 @@ from typing import IO
 
 import click
 
-from attest.cli.context import progress, runtime
+from attest.cli.context import progress, read_key, runtime
 from attest.core.canonical import parse_json
 from attest.core.records import check_tenant, parse_submission
 from attest.errors import InvalidInput
@@ -115,8 +115,16 @@ def export(tenant: str, out: Path) -> None:
 
 @log.command()
 @tenant_option
-@click.argument("note", type=click.File("r"))
-def cosign(tenant: str, note: IO[str]) -> None:
-    """Keep a witness's co-signature: NOTE is a checkpoint note carrying it."""
+@click.argument("note", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--witness-key",
+    "witness_texts",
+    multiple=True,
+    required=True,
+    help="The witness's verifier key (or a file with it); its co-signature must verify.",
+)
+def cosign(tenant: str, note: Path, witness_texts: tuple[str, ...]) -> None:
+    """Keep a witness's co-signature: NOTE is a stored checkpoint the witness signed too."""
+    witnesses = [read_key(w, "--witness-key") for w in witness_texts]
     with runtime() as rt:
-        click.echo(rt.ledger.cosign(tenant, note.read()), nl=False)
+        click.echo(rt.ledger.cosign(tenant, note.read_text(), witnesses), nl=False)

@@ -40,8 +40,13 @@ def _b64decode(text: str, what: str) -> bytes:
         raise VerificationError(f"{what} is not valid base64") from None
 
 
+def _valid_key_name(name: str) -> bool:
+    """Go's rule: non-empty, no white space (Unicode's definition) and no '+'."""
+    return bool(name) and name.isprintable() and not any(c.isspace() or c == "+" for c in name)
+
+
 def _check_key_name(name: str) -> None:
-    if not name or any(c.isspace() or c == "+" for c in name) or not name.isprintable():
+    if not _valid_key_name(name):
         raise InvalidInput(f"key name {name!r} must be non-empty, printable, without spaces or '+'")
 
 
@@ -176,7 +181,7 @@ class SignedNote:
         split = note.rfind("\n\n")
         if split < 0 or not note.endswith("\n"):
             raise VerificationError("malformed note: no blank line before the signatures")
-        text, lines = note[: split + 1], note[split + 2 :].splitlines()
+        text, lines = note[: split + 1], note[split + 2 : -1].split("\n")
         if not lines:
             raise VerificationError("malformed note: no signatures")
         if len(lines) > MAX_SIGNATURES:
@@ -187,7 +192,7 @@ class SignedNote:
                 raise VerificationError("malformed note: a signature line must start with '— '")
             name, _, encoded = line[len(SIGNATURE_PREFIX) :].rpartition(" ")
             raw = _b64decode(encoded, f"signature by {name!r}")
-            if not name or " " in name or "+" in name or len(raw) < 5:
+            if not _valid_key_name(name) or len(raw) < 5:
                 raise VerificationError("malformed note: bad signature line")
             signatures.append(Signature(name, raw[:4], raw[4:]))
         return cls(text, tuple(signatures))
@@ -270,13 +275,25 @@ def cosign(note_text: str, signer: SignerKey) -> str:
     return note.with_signature(signer.sign(note.text.encode())).to_text()
 
 
-def merge_signatures(note_text: str, other_text: str) -> str:
-    """The note with every signature the other copy of the same text carries."""
-    note, other = SignedNote.from_text(note_text), SignedNote.from_text(other_text)
-    if note.text != other.text:
-        raise VerificationError("the two notes sign different texts")
-    for signature in other.signatures:
-        note = note.with_signature(signature)
+def add_cosignatures(
+    note_text: str, cosigned_text: str, witness_keys: Sequence[VerifierKey]
+) -> str:
+    """The note with each given witness's co-signature taken from another copy of it.
+
+    Every witness named must have a valid signature in the copy; nothing else is taken from it,
+    so an unchecked line can never be stored under a witness's name.
+    """
+    if not witness_keys:
+        raise InvalidInput("name the witness key whose co-signature to keep")
+    note, cosigned = SignedNote.from_text(note_text), SignedNote.from_text(cosigned_text)
+    if note.text != cosigned.text:
+        raise VerificationError("the co-signed note signs a different checkpoint")
+    for key in witness_keys:
+        if not cosigned.signed_by(key):
+            raise VerificationError(f"no co-signature by {key.name}+{key.key_id.hex()}")
+        for signature in cosigned.signatures:
+            if signature.name == key.name and signature.key_id == key.key_id:
+                note = note.with_signature(signature)
     return note.to_text()
 
 

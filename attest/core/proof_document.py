@@ -124,7 +124,7 @@ def check_entry_bytes(
     findings = []
     if canonical != data:
         findings.append(f"{where}: bytes are not in RFC 8785 canonical form")
-    if not isinstance(envelope, dict) or envelope.get("v") != 1:
+    if not isinstance(envelope, dict) or type(envelope.get("v")) is not int or envelope["v"] != 1:
         return [*findings, f"{where}: not a version-1 Attest entry envelope"]
     if listed_id is not None and envelope.get("id") != listed_id:
         findings.append(f"{where}: listed under id {listed_id!r} but its envelope says otherwise")

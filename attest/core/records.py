@@ -123,7 +123,7 @@ def _step(container: Any, token: str, pointer: str) -> tuple[Any, str | int]:
             raise InvalidInput(f"JSON Pointer {pointer!r} names no member of 'body'")
         return container, token
     if isinstance(container, list):
-        if not token.isdigit() or int(token) >= len(container):
+        if not token.isdigit() or token != str(int(token)) or int(token) >= len(container):
             raise InvalidInput(f"JSON Pointer {pointer!r} names no element of 'body'")
         return container, int(token)
     raise InvalidInput(f"JSON Pointer {pointer!r} goes through a value that is not a container")

@@ -8,7 +8,7 @@ every other such checkpoint; any other checkpoint is reported.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 
 from attest.core.checkpoint import Checkpoint, VerifierKey, checkpoint_text_of, verify_checkpoint
 from attest.core.merkle import CompactRange, NodeID, hash_leaf
@@ -33,12 +33,10 @@ class LogReplay:
         log_key: VerifierKey,
         checkpoints: Iterable[str],
         *,
-        witness_keys: Sequence[VerifierKey] = (),
         trusted: Checkpoint | None = None,
     ) -> None:
         self.origin = origin
         self.log_key = log_key
-        self.witness_keys = tuple(witness_keys)
         self.trusted = trusted
         self.findings: list[str] = []
         self.checkpoints_checked = 0
@@ -48,6 +46,11 @@ class LogReplay:
         self._last_good_size = 0
         self._last_checkpoint_size = -1
         self._next_index = 0
+        if trusted is not None and trusted.origin != origin:
+            self.findings.append(
+                f"the trusted checkpoint is for log {trusted.origin}, not {origin}"
+            )
+            self.trusted = None
         self._advance()
 
     @property
@@ -62,7 +65,7 @@ class LogReplay:
         self._next = None
         for note in self._pending:
             try:
-                checkpoint = verify_checkpoint(note, self.log_key, self.witness_keys)
+                checkpoint = verify_checkpoint(note, self.log_key)
             except VerificationError as error:
                 self.findings.append(f"{_label(note)}: {error}")
                 continue

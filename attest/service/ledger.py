@@ -13,7 +13,7 @@ from attest.core.checkpoint import (
     Checkpoint,
     SignedNote,
     VerifierKey,
-    merge_signatures,
+    add_cosignatures,
     sign_checkpoint,
 )
 from attest.core.merkle import (
@@ -303,14 +303,14 @@ class Ledger:
         except LookupError as missing:
             raise VerificationError(f"the log of tenant {tenant} is damaged: {missing}") from None
 
-    def cosign(self, tenant: str, note: str) -> str:
-        """Keep a witness's co-signature: ``note`` is a stored checkpoint with extra signatures."""
+    def cosign(self, tenant: str, note: str, witness_keys: Sequence[VerifierKey]) -> str:
+        """Keep witnesses' co-signatures of a stored checkpoint, each checked against its key."""
         text = SignedNote.from_text(note).text
         size = Checkpoint.from_text(text).size
         stored = self.store.checkpoint(check_tenant(tenant), size)
         if stored is None:
             raise NotFound(f"tenant {tenant} has no checkpoint of size {size}")
-        merged = merge_signatures(stored.note, note)
+        merged = add_cosignatures(stored.note, note, witness_keys)
         self.store.replace_checkpoint_note(tenant, size, merged)
         return merged
 

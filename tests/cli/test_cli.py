@@ -438,7 +438,15 @@ def test_a_kept_cosignature_is_required_by_verify_witness_key(
 
     cosigned = tmp_path / "cosigned.note"
     cosigned.write_text(cosign(_checkpoint_note(attest), WITNESS))
-    kept = attest("log", "cosign", "--tenant", TENANT, cosigned)
+    unchecked = attest("log", "cosign", "--tenant", TENANT, cosigned)
+    assert unchecked.code == 2  # --witness-key is required: nothing unchecked is kept
+    impostor = tmp_path / "impostor.note"
+    impostor.write_text(
+        cosign(_checkpoint_note(attest), SignerKey("witness.example", bytes([9]) * 32))
+    )
+    refused = attest("log", "cosign", "--tenant", TENANT, impostor, "--witness-key", witness_key)
+    assert refused.code == 1 and "no co-signature by witness.example" in refused.err
+    kept = attest("log", "cosign", "--tenant", TENANT, cosigned, "--witness-key", witness_key)
     assert kept.code == 0, kept.err
     assert kept.out == cosigned.read_text() == _checkpoint_note(attest)
 

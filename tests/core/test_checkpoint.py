@@ -11,9 +11,9 @@ from attest.core.checkpoint import (
     SignedNote,
     SignerKey,
     VerifierKey,
+    add_cosignatures,
     cosign,
     key_id,
-    merge_signatures,
     sign_checkpoint,
     sign_note,
     verify_checkpoint,
@@ -135,7 +135,17 @@ def test_witness_cosignatures_are_kept_verified_when_asked_and_ignored_otherwise
     assert len(SignedNote.from_text(cosigned).signatures) == 2
     verify_checkpoint(cosigned, LOG.verifier)  # unknown signer ignored
     verify_checkpoint(cosigned, LOG.verifier, [WITNESS.verifier])
-    assert merge_signatures(note, cosigned) == cosigned
+    assert add_cosignatures(note, cosigned, [WITNESS.verifier]) == cosigned
+    with pytest.raises(VerificationError, match="no co-signature by log.example"):
+        add_cosignatures(note, note, [SignerKey("log.example", bytes(range(9, 41))).verifier])
+    bogus = (
+        note
+        + "\u2014 witness.example "
+        + base64.b64encode(WITNESS.verifier.key_id + bytes(64)).decode()
+        + "\n"
+    )
+    with pytest.raises(VerificationError, match="invalid signature by key witness.example"):
+        add_cosignatures(note, bogus, [WITNESS.verifier])
     assert cosign(cosigned, WITNESS) == cosigned  # signing twice adds nothing
     corrupted = cosigned.replace(cosigned.splitlines()[-1][-6:], "AAAAA=")
     with pytest.raises(VerificationError):

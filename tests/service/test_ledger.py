@@ -169,7 +169,7 @@ def test_witness_cosignatures_are_kept(ledger: Ledger, tenant: str) -> None:
     witness = SignerKey("witness.example", bytes(range(64, 96)))
     ledger.append_json(tenant, [_decision("a")])
     note = ledger.latest_checkpoint(tenant).note
-    ledger.cosign(tenant, cosign(note, witness))
+    ledger.cosign(tenant, cosign(note, witness), [witness.verifier])
     kept = ledger.latest_checkpoint(tenant).note
     verify_checkpoint(kept, LOG_SIGNER.verifier, [witness.verifier])
     document = ledger.prove(tenant, "a").to_json()
