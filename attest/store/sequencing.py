@@ -95,7 +95,10 @@ def check_vault_subjects(
                 f"{where}: field 'subject': this subject was erased; personal data needs a "
                 "new subject id"
             )
+    fresh_ids = {e.entry_id for e in plan.fresh}
     for erasure in erasures:
+        if erasure.entry_id not in fresh_ids:
+            raise InvalidInput(f"the erasure of {erasure.subject} needs a new entry of its own")
         key = keys.get(erasure.subject)
         if key is None:
             raise InvalidInput(f"subject {erasure.subject} has no data in this tenant's vault")

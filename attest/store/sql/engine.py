@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from attest.errors import StorageUnavailable
+from attest.errors import Conflict, StorageUnavailable
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -70,6 +70,10 @@ def transaction(engine: Engine, *, write: bool) -> Iterator[Connection]:
                 yield connection
     except OperationalError as error:
         raise StorageUnavailable(f"database unavailable: {type(error.orig).__name__}") from error
+    except IntegrityError as error:
+        # The sequencer's checks come first, so this means a concurrent writer outside Attest's
+        # lock or a damaged database; the message names no values (parameters are hidden).
+        raise Conflict(f"the database refused the write: {type(error.orig).__name__}") from error
     except DBAPIError as error:
         if error.connection_invalidated:
             raise StorageUnavailable("database connection lost") from error

@@ -9,7 +9,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect
 
 from attest.errors import ConfigurationError, SchemaOutOfDate
 
@@ -45,7 +45,18 @@ def verify_schema(engine: Engine) -> None:
     """Raise :class:`SchemaOutOfDate` unless the database is at the newest revision."""
     current, head = current_revision(engine), head_revision()
     if current is None:
+        if inspect(engine).has_table("entries"):
+            raise SchemaOutOfDate(
+                "the database has Attest tables but no schema revision: restore the "
+                "alembic_version table from a backup before using it"
+            )
         raise SchemaOutOfDate("the database has no Attest schema: run `attest init`")
+    known = {script.revision for script in ScriptDirectory.from_config(_config()).walk_revisions()}
+    if current not in known:
+        raise SchemaOutOfDate(
+            f"the database schema is at revision {current}, which this Attest does not know: "
+            "it was migrated by a newer version of Attest; run that version"
+        )
     if current != head:
         raise SchemaOutOfDate(
             f"the database schema is at revision {current}, this Attest needs {head}: back up the "

@@ -391,8 +391,9 @@ class SqlStore:
     def vault_records(self, tenant: str, entry_id: str) -> list[VaultRecord]:
         with transaction(self.engine, write=False) as conn:
             rows = conn.execute(
-                select(t.vault_values)
-                .where(t.vault_values.c.tenant == tenant, t.vault_values.c.entry_id == entry_id)
-                .order_by(t.vault_values.c.pointer)
+                select(t.vault_values).where(
+                    t.vault_values.c.tenant == tenant, t.vault_values.c.entry_id == entry_id
+                )
             )
-            return [VaultRecord(r.entry_id, r.pointer, r.subject, r.sealed) for r in rows]
+            records = [VaultRecord(r.entry_id, r.pointer, r.subject, r.sealed) for r in rows]
+        return sorted(records, key=lambda r: r.pointer)  # code point order, whatever the collation
