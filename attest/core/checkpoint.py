@@ -319,13 +319,9 @@ def verify_checkpoint(
 
 
 def checkpoint_text_of(note_text: str) -> Checkpoint:
-    """The checkpoint inside a note, without checking any signature (for display only)."""
+    """The checkpoint inside a note, without checking any signature."""
     return Checkpoint.from_text(SignedNote.from_text(note_text).text)
 
 
 def origin_for(host: str, tenant: str) -> str:
     return f"{host}/attest/{tenant}"
-
-
-def describe_keys(keys: Sequence[VerifierKey]) -> str:
-    return ", ".join(f"{k.name}+{k.key_id.hex()}" for k in keys)

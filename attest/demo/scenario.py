@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
-from attest.core.records import parse_submission
+from attest.core.records import format_time, parse_submission
 from attest.demo.german_credit import application_entries
 from attest.keyring import create_keys
 from attest.runtime import Runtime
@@ -49,7 +51,8 @@ def run_scenario(rt: Runtime, echo: Callable[[str], object]) -> int:
         receipt = rt.ledger.erase(TENANT, ERASED_SUBJECT, "demo: applicant asked for erasure")
         echo(f"erased {ERASED_SUBJECT}: erasure entry {receipt.id} at index {receipt.index}")
     reading = rt.ledger.read_values(TENANT, "german-credit-0007")
-    echo(f"vault for german-credit-0007: erased {reading.erased_at} ({reading.erasure_reason})")
+    erased_at = format_time(reading.erased_at) if reading.erased_at else "never"
+    echo(f"vault for german-credit-0007: erased {erased_at} ({reading.erasure_reason})")
     erased_proof = rt.ledger.prove(TENANT, "german-credit-0007").to_json()
     erased_path = work / "german-credit-0007.proof.json"
     erased_path.write_text(json.dumps(erased_proof, indent=2))
@@ -69,5 +72,6 @@ def run_scenario(rt: Runtime, echo: Callable[[str], object]) -> int:
         f"audit: {report.entries} entries, {report.checkpoints} checkpoints, "
         f"{len(report.findings)} problems"
     )
-    echo(f"verify offline yourself: attest verify {bundle} --key {settings.verifier_key_path}")
+    command = Path(sys.argv[0]).name == "attest" and sys.argv[0] or "attest"
+    echo(f"verify offline yourself: {command} verify {bundle} --key {settings.verifier_key_path}")
     return 1 if failures or bundle_findings or report.findings else 0

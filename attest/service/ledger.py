@@ -14,6 +14,7 @@ from attest.core.checkpoint import (
     SignedNote,
     VerifierKey,
     add_cosignatures,
+    origin_for,
     sign_checkpoint,
 )
 from attest.core.merkle import (
@@ -123,7 +124,7 @@ class Ledger:
         return self.keyring.verifier
 
     def origin(self, tenant: str) -> str:
-        return self.store.origin(tenant) or f"{self.host}/attest/{tenant}"
+        return self.store.origin(tenant) or origin_for(self.host, tenant)
 
     def _sign(self, checkpoint: Checkpoint) -> str:
         return sign_checkpoint(checkpoint, self.keyring.signer)
