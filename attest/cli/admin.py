@@ -43,7 +43,8 @@ def db_upgrade() -> None:
     default=True,
     help="Compare with (and after a clean audit keep) the last audited checkpoint.",
 )
-def audit(tenants: tuple[str, ...], trusted: str | None, state: bool) -> int:
+@click.option("--deep", is_flag=True, help="Also re-check every entry's canonical JSON form.")
+def audit(tenants: tuple[str, ...], trusted: str | None, state: bool, deep: bool) -> int:
     """Recompute every leaf, node and checkpoint; report each discrepancy (exit 1 if any)."""
     with runtime() as rt:
         key = rt.keyring.verifier
@@ -64,7 +65,7 @@ def audit(tenants: tuple[str, ...], trusted: str | None, state: bool) -> int:
             else:
                 with progress(None, f"auditing {tenant}") as bar:
                     report = audit_tenant(
-                        rt.store, tenant, key, trusted=earlier, progress=bar.update
+                        rt.store, tenant, key, trusted=earlier, deep=deep, progress=bar.update
                     )
             if report.findings:
                 failed += 1

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from attest.core.canonical import canonical_bytes
+from attest.core.canonical import MAX_SAFE_INTEGER, canonical_bytes
 from attest.errors import InvalidInput
 
 ENVELOPE_VERSION = 1
@@ -213,6 +213,30 @@ def envelope_header(
     return header
 
 
+# Printable ASCII except '"' and '\\': the characters JSON writes as they are.
+_PLAIN_TEXT = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e]*")
+
+
+def _header_bytes(header: Mapping[str, Any]) -> bytes:
+    """The canonical header, written directly: every member is a plain string or the version.
+
+    The patterns every header field is checked against admit no character JSON would escape,
+    so sorted ``"name":"value"`` pairs are the RFC 8785 form; anything else goes to the encoder.
+    """
+    parts = []
+    for key in sorted(header):
+        value = header[key]
+        if not _PLAIN_TEXT.fullmatch(key):
+            return canonical_bytes(dict(header))
+        if type(value) is str and _PLAIN_TEXT.fullmatch(value):
+            parts.append(f'"{key}":"{value}"')
+        elif type(value) is int and -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            parts.append(f'"{key}":{value}')
+        else:
+            return canonical_bytes(dict(header))
+    return ("{" + ",".join(parts) + "}").encode()
+
+
 def envelope_bytes(header: Mapping[str, Any], body_bytes: bytes) -> bytes:
     """The canonical envelope, from its header and the body's canonical bytes.
 
@@ -222,4 +246,6 @@ def envelope_bytes(header: Mapping[str, Any], body_bytes: bytes) -> bytes:
     """
     if any(key <= "body" for key in header):
         raise ValueError("envelope header members must sort after 'body'")
-    return b'{"body":' + body_bytes + b"," + canonical_bytes(header)[1:]
+    if not header:
+        return b'{"body":' + body_bytes + b"}"
+    return b'{"body":' + body_bytes + b"," + _header_bytes(header)[1:]

@@ -12,7 +12,11 @@ from collections.abc import Iterable, Iterator
 
 from attest.core.checkpoint import Checkpoint, VerifierKey, checkpoint_text_of, verify_checkpoint
 from attest.core.merkle import CompactRange, NodeID, hash_leaf
-from attest.core.proof_document import check_entry_bytes
+from attest.core.proof_document import (
+    check_entry_bytes,
+    header_is_plainly_right,
+    tenant_of_origin,
+)
 from attest.errors import VerificationError
 
 
@@ -34,10 +38,14 @@ class LogReplay:
         checkpoints: Iterable[str],
         *,
         trusted: Checkpoint | None = None,
+        full_entry_check: bool = True,
     ) -> None:
         self.origin = origin
         self.log_key = log_key
         self.trusted = trusted
+        self.full_entry_check = full_entry_check
+        self._tenant = tenant_of_origin(origin)
+        self._tenant_bytes = (self._tenant or "").encode()
         self.findings: list[str] = []
         self.checkpoints_checked = 0
         self._tree = CompactRange()
@@ -115,7 +123,19 @@ class LogReplay:
                 f"entry {index}: stored leaf hash {stored_leaf_hash.hex()} does not match its "
                 f"data (calculated {leaf_hash.hex()})"
             )
-        self.findings.extend(check_entry_bytes(data, self.origin, f"entry {index}", stored_id))
+        if self.full_entry_check or not header_is_plainly_right(
+            data, self._tenant_bytes, stored_id
+        ):
+            self.findings.extend(
+                check_entry_bytes(
+                    data,
+                    self.origin,
+                    f"entry {index}",
+                    stored_id,
+                    full=self.full_entry_check,
+                    tenant=self._tenant,
+                )
+            )
         nodes: dict[NodeID, bytes] = {}
         self._tree.append(leaf_hash, nodes.__setitem__)
         self._check_reached_sizes()

@@ -52,6 +52,8 @@ def _compare_nodes(
     store: LedgerStore, tenant: str, start: int, stop: int, rebuilt: dict[NodeID, bytes]
 ) -> list[str]:
     stored = store.nodes_ending_in(tenant, start, stop)
+    if stored == rebuilt:
+        return []
     problems = []
     for node in sorted(set(rebuilt) | set(stored)):
         if node not in stored:
@@ -77,9 +79,13 @@ def audit_tenant(
     log_key: VerifierKey,
     *,
     trusted: Checkpoint | None = None,
+    deep: bool = False,
     progress: Callable[[int], object] = lambda _n: None,
 ) -> AuditReport:
     """Recompute every leaf hash, node hash and checkpoint root of one tenant's log.
+
+    Every entry's envelope header (version, id, tenant) is checked against its row; ``deep``
+    also re-encodes every entry to check its RFC 8785 form, at about a third of the speed.
 
     The audit covers the log up to the newest checkpoint at its start, so batches committed while
     it runs are not mistaken for damage; rows beyond that point are checked at the end against
@@ -93,7 +99,7 @@ def audit_tenant(
     report = AuditReport(tenant, latest=latest.note if latest else None)
     row_findings: list[str] = []
     notes = _stored_notes(store, tenant, size, row_findings)
-    replay = LogReplay(origin, log_key, notes, trusted=trusted)
+    replay = LogReplay(origin, log_key, notes, trusted=trusted, full_entry_check=deep)
     rebuilt: dict[NodeID, bytes] = {}
     chunk_start = 0
     for entry in store.entries(tenant, stop=size):

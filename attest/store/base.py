@@ -88,6 +88,19 @@ class AppendOutcome:
     checkpoint: StoredCheckpoint
 
 
+@dataclass(frozen=True)
+class ProofMaterial:
+    """What a proof is made of, read in one go: the entry, the newest checkpoint and the node
+    hashes the caller asked for."""
+
+    entry: StoredEntry | None
+    checkpoint: StoredCheckpoint | None
+    hashes: dict[NodeID, bytes]
+
+
+NodesNeeded = Callable[[int, int], Sequence[NodeID]]
+"""Given an entry's index and a tree size, the perfect nodes a proof needs."""
+
 Signer = Callable[[Checkpoint], str]
 """Turns the new checkpoint into its signed note, inside the append transaction."""
 
@@ -149,6 +162,12 @@ class LedgerStore(Protocol):
 
     def node_hashes(self, tenant: str, nodes: Sequence[NodeID]) -> dict[NodeID, bytes]:
         """The stored hashes of these perfect nodes (level 0: leaf hashes); missing ones absent."""
+        ...
+
+    def proof_material(
+        self, tenant: str, entry_id: str, nodes_needed: NodesNeeded
+    ) -> ProofMaterial:
+        """The entry, the newest checkpoint and ``nodes_needed(index, size)``, consistently."""
         ...
 
     def nodes_ending_in(self, tenant: str, start: int, stop: int) -> dict[NodeID, bytes]:

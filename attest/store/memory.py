@@ -14,6 +14,8 @@ from attest.store.base import (
     AppendOutcome,
     Erasure,
     NewEntry,
+    NodesNeeded,
+    ProofMaterial,
     Signer,
     StoredCheckpoint,
     StoredEntry,
@@ -178,6 +180,17 @@ class MemoryStore:
             elif node in log.nodes:
                 found[node] = log.nodes[node]
         return found
+
+    def proof_material(
+        self, tenant: str, entry_id: str, nodes_needed: NodesNeeded
+    ) -> ProofMaterial:
+        with self._lock:
+            entry = self.entry_by_id(tenant, entry_id)
+            checkpoint = self.latest_checkpoint(tenant)
+            if entry is None or checkpoint is None:
+                return ProofMaterial(entry, checkpoint, {})
+            wanted = nodes_needed(entry.index, checkpoint.size)
+            return ProofMaterial(entry, checkpoint, self.node_hashes(tenant, wanted))
 
     def nodes_ending_in(self, tenant: str, start: int, stop: int) -> dict[NodeID, bytes]:
         log = self._log(tenant)

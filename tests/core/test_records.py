@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from attest.core.canonical import canonical_bytes
+from attest.core.canonical import canonical_bytes, parse_json
 from attest.core.records import (
     Submission,
     check_tenant,
@@ -137,3 +139,27 @@ def test_uuid7_layout() -> None:
     assert parsed.variant == uuid.RFC_4122
     assert int(text.replace("-", "")[:12], 16) == unix_ms
     assert uuid7(unix_ms, bytes(10)) < uuid7(unix_ms + 1, bytes(10))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["id", "subject", "system", "tenant", "time", "type", "v", "zz\u00e9"])
+        | st.text(alphabet=st.characters(min_codepoint=ord("c")), max_size=4).map(
+            lambda k: "c" + k
+        ),
+        st.text(max_size=12) | st.integers(-(2**60), 2**60) | st.booleans(),
+        max_size=8,
+    ),
+    st.sampled_from([b"{}", b'{"a":[1,"x"]}']),
+)
+def test_envelope_bytes_equal_the_canonical_envelope_for_any_header(
+    header: dict[str, Any], body: bytes
+) -> None:
+    try:
+        expected = canonical_bytes(header | {"body": parse_json(body)})
+    except InvalidInput:
+        with pytest.raises(InvalidInput):
+            envelope_bytes(header, body)
+        return
+    assert envelope_bytes(header, body) == expected

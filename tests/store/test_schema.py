@@ -79,10 +79,16 @@ def describe(engine: Engine) -> dict[str, Any]:
             ],
             "primary key": inspector.get_pk_constraint(table),
             "foreign keys": sorted(map(repr, inspector.get_foreign_keys(table))),
-            "indexes": sorted(map(repr, inspector.get_indexes(table))),
+            "indexes": sorted(_describe(index) for index in inspector.get_indexes(table)),
             "unique": sorted(map(repr, inspector.get_unique_constraints(table))),
         }
     return schema
+
+
+def _describe(index: Any) -> str:
+    """An index as text; partial-index conditions are SQL expressions, compared by their SQL."""
+    options = {k: str(v) for k, v in index.get("dialect_options", {}).items()}
+    return repr({**index, "dialect_options": options})
 
 
 def set_revision(engine: Engine, revision: str) -> None:

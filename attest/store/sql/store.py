@@ -11,7 +11,18 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, tuple_, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from attest.core.checkpoint import Checkpoint
@@ -21,6 +32,8 @@ from attest.store.base import (
     AppendOutcome,
     Erasure,
     NewEntry,
+    NodesNeeded,
+    ProofMaterial,
     Signer,
     StoredCheckpoint,
     StoredEntry,
@@ -32,6 +45,7 @@ from attest.store.sql import tables as t
 from attest.store.sql.engine import transaction
 
 IN_CHUNK = 500  # ids per IN (...) list
+_ENTRY_COLUMNS = (t.entries.c.idx, t.entries.c.entry_id, t.entries.c.leaf_hash, t.entries.c.data)
 READ_CHUNK = 5_000  # entries per page when streaming
 
 
@@ -265,7 +279,7 @@ class SqlStore:
             if up_to is not None:
                 query = query.where(t.checkpoints.c.size <= up_to)
             with transaction(self.engine, write=False) as conn:
-                rows = [self._as_checkpoint(r) for r in conn.execute(query)]
+                rows = [self._as_checkpoint(r) for r in conn.execute(query).all()]
             yield from rows
             if len(rows) < READ_CHUNK:
                 return
@@ -295,7 +309,7 @@ class SqlStore:
             if stop is not None:
                 query = query.where(t.entries.c.idx < stop)
             with transaction(self.engine, write=False) as conn:
-                rows = [StoredEntry(*r) for r in conn.execute(query)]
+                rows = [StoredEntry(*r) for r in conn.execute(query).all()]
             yield from rows
             if len(rows) < READ_CHUNK:
                 return
@@ -304,36 +318,69 @@ class SqlStore:
     def _node_hashes(
         self, conn: Connection, tenant: str, wanted: Sequence[NodeID]
     ) -> dict[NodeID, bytes]:
+        """One round trip: a UNION ALL of one indexed lookup per level (leaves from entries)."""
         found: dict[NodeID, bytes] = {}
-        leaves = [n.index for n in wanted if n.level == 0]
-        inner = [(n.level, n.index) for n in wanted if n.level > 0]
-        for chunk in _chunks(leaves, IN_CHUNK):
-            rows = conn.execute(
-                select(t.entries.c.idx, t.entries.c.leaf_hash).where(
-                    t.entries.c.tenant == tenant, t.entries.c.idx.in_(chunk)
-                )
+        for chunk in _chunks(sorted(wanted), IN_CHUNK):
+            by_level: dict[int, list[int]] = {}
+            for node in chunk:
+                by_level.setdefault(node.level, []).append(node.index)
+            parts = []
+            for level, indexes in by_level.items():
+                if level == 0:
+                    parts.append(
+                        select(
+                            literal(0).label("level"), t.entries.c.idx, t.entries.c.leaf_hash
+                        ).where(t.entries.c.tenant == tenant, t.entries.c.idx.in_(indexes))
+                    )
+                else:
+                    parts.append(
+                        select(t.nodes.c.level, t.nodes.c.idx, t.nodes.c.hash).where(
+                            t.nodes.c.tenant == tenant,
+                            t.nodes.c.level == level,
+                            t.nodes.c.idx.in_(indexes),
+                        )
+                    )
+            query = parts[0] if len(parts) == 1 else union_all(*parts)
+            found.update(
+                {NodeID(level, idx): value for level, idx, value in conn.execute(query).all()}
             )
-            found.update({NodeID(0, r.idx): r.leaf_hash for r in rows})
-        for chunk in _chunks(inner, IN_CHUNK):
-            rows = conn.execute(
-                select(t.nodes.c.level, t.nodes.c.idx, t.nodes.c.hash).where(
-                    t.nodes.c.tenant == tenant, tuple_(t.nodes.c.level, t.nodes.c.idx).in_(chunk)
-                )
-            )
-            found.update({NodeID(r.level, r.idx): r.hash for r in rows})
         return found
 
     def node_hashes(self, tenant: str, nodes: Sequence[NodeID]) -> dict[NodeID, bytes]:
         with transaction(self.engine, write=False) as conn:
             return self._node_hashes(conn, tenant, nodes)
 
+    def proof_material(
+        self, tenant: str, entry_id: str, nodes_needed: NodesNeeded
+    ) -> ProofMaterial:
+        with transaction(self.engine, write=False) as conn:
+            row = conn.execute(
+                select(*_ENTRY_COLUMNS).where(
+                    t.entries.c.tenant == tenant, t.entries.c.entry_id == entry_id
+                )
+            ).first()
+            latest = conn.execute(
+                select(t.checkpoints)
+                .where(t.checkpoints.c.tenant == tenant)
+                .order_by(t.checkpoints.c.size.desc())
+                .limit(1)
+            ).first()
+            entry = StoredEntry(*row) if row else None
+            checkpoint = self._as_checkpoint(latest) if latest else None
+            if entry is None or checkpoint is None:
+                return ProofMaterial(entry, checkpoint, {})
+            wanted = nodes_needed(entry.index, checkpoint.size)
+            return ProofMaterial(entry, checkpoint, self._node_hashes(conn, tenant, wanted))
+
     def nodes_ending_in(self, tenant: str, start: int, stop: int) -> dict[NodeID, bytes]:
         if stop <= start:
             return {}
         # Node (level, idx) ends at leaf ((idx + 1) << level) - 1, so start <= end < stop means
-        # ceil((start + 1) / 2**level) - 1 <= idx < floor(stop / 2**level).
-        per_level = [
-            and_(
+        # ceil((start + 1) / 2**level) - 1 <= idx < floor(stop / 2**level). One indexed range
+        # scan per level, in one statement.
+        parts = [
+            select(t.nodes.c.level, t.nodes.c.idx, t.nodes.c.hash).where(
+                t.nodes.c.tenant == tenant,
                 t.nodes.c.level == level,
                 t.nodes.c.idx >= ((start + (1 << level)) >> level) - 1,
                 t.nodes.c.idx < (stop >> level),
@@ -341,12 +388,8 @@ class SqlStore:
             for level in range(1, stop.bit_length() + 1)
         ]
         with transaction(self.engine, write=False) as conn:
-            rows = conn.execute(
-                select(t.nodes.c.level, t.nodes.c.idx, t.nodes.c.hash).where(
-                    t.nodes.c.tenant == tenant, or_(*per_level)
-                )
-            )
-            return {NodeID(r.level, r.idx): r.hash for r in rows}
+            rows = conn.execute(union_all(*parts) if len(parts) > 1 else parts[0]).all()
+        return {NodeID(level, idx): value for level, idx, value in rows}
 
     def count_nodes_beyond(self, tenant: str, size: int) -> int:
         conditions = [

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData(
@@ -52,7 +53,15 @@ entries = Table(
     PrimaryKeyConstraint("tenant", "idx"),
     UniqueConstraint("tenant", "entry_id"),
     ForeignKeyConstraint(["tenant"], ["logs.tenant"]),
-    Index("ix_entries_tenant_subject", "tenant", "subject"),
+    # Partial: only entries with a subject. A full index here tempts PostgreSQL, before it has
+    # statistics, to look ids up through it instead of through (tenant, entry_id).
+    Index(
+        "ix_entries_tenant_subject",
+        "tenant",
+        "subject",
+        postgresql_where=text("subject IS NOT NULL"),
+        sqlite_where=text("subject IS NOT NULL"),
+    ),
 )
 
 nodes = Table(

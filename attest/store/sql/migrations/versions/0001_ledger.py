@@ -53,7 +53,13 @@ def upgrade() -> None:
         sa.UniqueConstraint("tenant", "entry_id", name=op.f("uq_entries_tenant_entry_id")),
     )
     with op.batch_alter_table("entries", schema=None) as batch_op:
-        batch_op.create_index("ix_entries_tenant_subject", ["tenant", "subject"], unique=False)
+        batch_op.create_index(
+            "ix_entries_tenant_subject",
+            ["tenant", "subject"],
+            unique=False,
+            postgresql_where=sa.text("subject IS NOT NULL"),
+            sqlite_where=sa.text("subject IS NOT NULL"),
+        )
 
     op.create_table(
         "nodes",
