@@ -29,7 +29,9 @@ def make_engine(url: str, **options: Any) -> Engine:
     # Statement parameters hold entry data: never let them into error messages or logs.
     options.setdefault("hide_parameters", True)
     if make_url(url).get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, **options)
+        # No pool_pre_ping: it costs a round trip per checkout, and a connection found dead is
+        # reported once as StorageUnavailable and replaced.
+        return create_engine(url, **options)
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
@@ -66,6 +68,10 @@ def transaction(engine: Engine, *, write: bool) -> Iterator[Connection]:
         with engine.connect() as connection:
             if write:
                 connection = connection.execution_options(attest_write=True)
+            elif engine.dialect.name == "postgresql":
+                # The ledger is append-only: a reader needs no snapshot across statements, and
+                # autocommit saves the BEGIN and COMMIT round trips.
+                connection = connection.execution_options(isolation_level="AUTOCOMMIT")
             with connection.begin():
                 yield connection
     except OperationalError as error:

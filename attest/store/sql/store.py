@@ -15,11 +15,13 @@ from sqlalchemy import (
     Connection,
     Engine,
     and_,
+    bindparam,
     func,
     insert,
     literal,
     or_,
     select,
+    text,
     union_all,
     update,
 )
@@ -45,6 +47,57 @@ from attest.store.sql import tables as t
 from attest.store.sql.engine import transaction
 
 IN_CHUNK = 500  # ids per IN (...) list
+
+# The newest checkpoint of a tenant and, if it exists, one entry: a proof's material in one
+# statement (no row: the tenant has no log).
+_NEWEST_CHECKPOINT_WITH_ENTRY = (
+    select(
+        t.checkpoints.c.size,
+        t.checkpoints.c.root,
+        t.checkpoints.c.note,
+        t.checkpoints.c.created_at,
+        t.entries.c.idx,
+        t.entries.c.entry_id,
+        t.entries.c.leaf_hash,
+        t.entries.c.data,
+    )
+    .select_from(
+        t.checkpoints.outerjoin(
+            t.entries,
+            and_(
+                t.entries.c.tenant == t.checkpoints.c.tenant,
+                t.entries.c.entry_id == bindparam("entry_id"),
+            ),
+        )
+    )
+    .where(t.checkpoints.c.tenant == bindparam("tenant"))
+    .order_by(t.checkpoints.c.size.desc())
+    .limit(1)
+)
+# Node hashes by (level, index) pairs passed as two arrays: one statement whatever the count.
+_PG_NODE_HASHES = text(
+    "SELECT n.level, n.idx, n.hash FROM nodes n"
+    " JOIN unnest(CAST(:levels AS smallint[]), CAST(:indexes AS bigint[])) AS w(level, idx)"
+    " ON n.level = w.level AND n.idx = w.idx WHERE n.tenant = :tenant"
+    " UNION ALL SELECT 0, e.idx, e.leaf_hash FROM entries e"
+    " WHERE e.tenant = :tenant AND e.idx = ANY(CAST(:leaves AS bigint[]))"
+)
+
+
+def _pg_node_hashes(conn: Connection, tenant: str, wanted: Sequence[NodeID]) -> dict[NodeID, bytes]:
+    inner = [n for n in wanted if n.level > 0]
+    rows = conn.execute(
+        _PG_NODE_HASHES,
+        {
+            "tenant": tenant,
+            "levels": [n.level for n in inner],
+            "indexes": [n.index for n in inner],
+            "leaves": [n.index for n in wanted if n.level == 0],
+        },
+    ).all()
+    return {NodeID(level, idx): value for level, idx, value in rows}
+
+
 _ENTRY_COLUMNS = (t.entries.c.idx, t.entries.c.entry_id, t.entries.c.leaf_hash, t.entries.c.data)
 READ_CHUNK = 5_000  # entries per page when streaming
 
@@ -355,21 +408,17 @@ class SqlStore:
     ) -> ProofMaterial:
         with transaction(self.engine, write=False) as conn:
             row = conn.execute(
-                select(*_ENTRY_COLUMNS).where(
-                    t.entries.c.tenant == tenant, t.entries.c.entry_id == entry_id
-                )
+                _NEWEST_CHECKPOINT_WITH_ENTRY, {"tenant": tenant, "entry_id": entry_id}
             ).first()
-            latest = conn.execute(
-                select(t.checkpoints)
-                .where(t.checkpoints.c.tenant == tenant)
-                .order_by(t.checkpoints.c.size.desc())
-                .limit(1)
-            ).first()
-            entry = StoredEntry(*row) if row else None
-            checkpoint = self._as_checkpoint(latest) if latest else None
-            if entry is None or checkpoint is None:
-                return ProofMaterial(entry, checkpoint, {})
+            if row is None:
+                return ProofMaterial(None, None, {})
+            checkpoint = StoredCheckpoint(row.size, row.root, row.note, _utc(row.created_at))
+            if row.idx is None:
+                return ProofMaterial(None, checkpoint, {})
+            entry = StoredEntry(row.idx, row.entry_id, row.leaf_hash, row.data)
             wanted = nodes_needed(entry.index, checkpoint.size)
+            if self._dialect == "postgresql":
+                return ProofMaterial(entry, checkpoint, _pg_node_hashes(conn, tenant, wanted))
             return ProofMaterial(entry, checkpoint, self._node_hashes(conn, tenant, wanted))
 
     def nodes_ending_in(self, tenant: str, start: int, stop: int) -> dict[NodeID, bytes]:
