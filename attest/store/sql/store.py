@@ -26,6 +26,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 
 from attest.core.checkpoint import Checkpoint
 from attest.core.merkle import CompactRange, NodeID
@@ -221,9 +222,30 @@ class SqlStore:
             conn.execute(
                 update(t.logs).where(t.logs.c.tenant == tenant).values(size=new_size, root=root)
             )
+        self._refresh_statistics(size, new_size)
         return AppendOutcome(
             plan.indexes, plan.created, StoredCheckpoint(new_size, root, note, now)
         )
+
+    def _refresh_statistics(self, old_size: int, new_size: int) -> None:
+        """ANALYZE ``entries`` on PostgreSQL each time a log doubles past 4,096 entries.
+
+        Without fresh statistics the planner believes a tenant has a handful of rows and checks
+        a batch's ids by scanning all of them instead of using (tenant, entry_id), which makes
+        every batch slower than the last. Autovacuum fixes that within a minute or so; a log
+        that grows fast, or a new tenant beside a big one, cannot wait that long.
+        """
+        if self._dialect != "postgresql" or new_size < 4096:
+            return
+        if old_size.bit_length() == new_size.bit_length():
+            return
+        try:
+            with self.engine.connect() as connection:
+                connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                    "ANALYZE entries"
+                )
+        except DBAPIError:
+            pass  # the batch is committed; fresher statistics are only an optimisation
 
     def _lock_log(
         self, conn: Connection, tenant: str, origin: str, now: datetime

@@ -1,0 +1,100 @@
+"""``python -m bench.run [--quick]``: measure the ledger, then overwrite docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+from typing import TypeVar
+
+from sqlalchemy.engine import make_url
+
+from bench.append import measure_append
+from bench.biglog import measure_big_log
+from bench.databases import Backend, postgres_admin_url, postgres_unavailable
+from bench.machine import describe
+from bench.plan import FULL, QUICK
+from bench.reference import measure_reference
+from bench.report import Results, render
+from bench.stats import progress
+
+T = TypeVar("T")
+OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+
+
+def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke test: a 20,000-entry log instead of 1,000,000, short and few repetitions",
+    )
+    parser.add_argument("--output", type=Path, default=OUTPUT, help=f"default: {OUTPUT}")
+    parser.add_argument(
+        "--postgres-url",
+        default=postgres_admin_url(),
+        help="server to create the benchmark databases on (default: %(default)s)",
+    )
+    parser.add_argument("--no-postgres", action="store_true", help="measure SQLite only")
+    return parser.parse_args(argv)
+
+
+def _attempt(results: Results, what: str, action: Callable[[], T]) -> T | None:
+    """Run one measurement; a failure becomes a note in the report instead of ending the run."""
+    try:
+        return action()
+    except Exception as error:
+        traceback.print_exc()
+        results.notes.append(f"{what} failed: {type(error).__name__}: {error}")
+        results.failures += 1
+        return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = _arguments(argv)
+    plan = QUICK if arguments.quick else FULL
+    started = time.perf_counter()
+    backends = [Backend("sqlite")]
+    notes = []
+    if not arguments.no_postgres:
+        reason = postgres_unavailable(arguments.postgres_url)
+        if reason is None:
+            backends.append(Backend("postgresql", arguments.postgres_url))
+        else:
+            where = make_url(arguments.postgres_url).render_as_string(hide_password=True)
+            notes.append(f"PostgreSQL at {where} was not measured: {reason}")
+    else:
+        notes.append("PostgreSQL was not measured (`--no-postgres`).")
+    machine = describe(next((b.admin_url for b in backends if b.admin_url), None))
+    results = Results(plan, machine, notes=notes)
+
+    reference = _attempt(results, "The physical reference", partial(measure_reference, plan))
+    if reference is not None:
+        results.reference, results.sizes = reference
+    for backend in backends:
+        for batch in plan.append_batches:
+            what = f"{backend.label} append with batches of {batch:,}"
+            appended = _attempt(results, what, partial(measure_append, backend, batch, plan))
+            if appended is not None:
+                results.append.append(appended)
+    for backend in backends:
+        progress(f"{backend.label}: building a log of {plan.log_size:,} entries")
+        what = f"{backend.label} {plan.log_size:,}-entry log"
+        big = _attempt(results, what, partial(measure_big_log, backend, plan))
+        if big is not None:
+            results.big.append(big)
+    results.peak_rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    results.wall_seconds = time.perf_counter() - started
+    arguments.output.parent.mkdir(parents=True, exist_ok=True)
+    arguments.output.write_text(render(results))
+    progress(f"wrote {arguments.output} after {results.wall_seconds / 60:.1f} min")
+    return 1 if results.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
