@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from attest.core.checkpoint import Checkpoint
 from attest.core.merkle import NodeID
@@ -63,9 +63,10 @@ class Erasure:
     entry_id: str
 
 
-@dataclass(frozen=True)
-class StoredEntry:
-    index: int
+class StoredEntry(NamedTuple):
+    """An entry as stored. A named tuple: audits and exports build millions of them."""
+
+    index: int  # type: ignore[assignment]  # shadows tuple.index, which nothing here uses
     entry_id: str
     leaf_hash: bytes
     data: bytes

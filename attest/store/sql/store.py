@@ -101,6 +101,7 @@ def _pg_node_hashes(conn: Connection, tenant: str, wanted: Sequence[NodeID]) -> 
 
 _ENTRY_COLUMNS = (t.entries.c.idx, t.entries.c.entry_id, t.entries.c.leaf_hash, t.entries.c.data)
 READ_CHUNK = 5_000  # entries per page when streaming
+_NO_END = 2**63 - 1
 
 
 def _utc(moment: datetime) -> datetime:
@@ -118,6 +119,7 @@ class SqlStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._dialect = engine.dialect.name
+        self._mark = "%s" if self._dialect == "postgresql" else "?"
 
     def _bulk_insert(
         self, conn: Connection, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
@@ -373,22 +375,34 @@ class SqlStore:
         self, tenant: str, *, start: int = 0, stop: int | None = None
     ) -> Iterator[StoredEntry]:
         position = start
-        columns = (t.entries.c.idx, t.entries.c.entry_id, t.entries.c.leaf_hash, t.entries.c.data)
-        while stop is None or position < stop:
-            query = (
-                select(*columns)
-                .where(t.entries.c.tenant == tenant, t.entries.c.idx >= position)
-                .order_by(t.entries.c.idx)
-                .limit(READ_CHUNK)
-            )
-            if stop is not None:
-                query = query.where(t.entries.c.idx < stop)
+        end = _NO_END if stop is None else stop
+        sql = (
+            "SELECT idx, entry_id, leaf_hash, data FROM entries"
+            f" WHERE tenant = {self._mark} AND idx >= {self._mark} AND idx < {self._mark}"
+            f" ORDER BY idx LIMIT {READ_CHUNK}"
+        )
+        while position < end:
             with transaction(self.engine, write=False) as conn:
-                rows = [StoredEntry(*r) for r in conn.execute(query).all()]
-            yield from rows
+                rows = self._raw_rows(conn, sql, (tenant, position, end))
+            yield from map(StoredEntry._make, rows)
             if len(rows) < READ_CHUNK:
                 return
-            position = rows[-1].index + 1
+            position = rows[-1][0] + 1
+
+    def _raw_rows(self, conn: Connection, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """Rows as plain tuples straight from the driver (binary protocol on PostgreSQL).
+
+        Audits and exports stream every entry; SQLAlchemy's row objects would cost more than
+        reading the rows.
+        """
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        cursor = driver.cursor(binary=True) if self._dialect == "postgresql" else driver.cursor()
+        try:
+            cursor.execute(sql, tuple(params))
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
 
     def _node_hashes(
         self, conn: Connection, tenant: str, wanted: Sequence[NodeID]
@@ -449,18 +463,19 @@ class SqlStore:
         # Node (level, idx) ends at leaf ((idx + 1) << level) - 1, so start <= end < stop means
         # ceil((start + 1) / 2**level) - 1 <= idx < floor(stop / 2**level). One indexed range
         # scan per level, in one statement.
-        parts = [
-            select(t.nodes.c.level, t.nodes.c.idx, t.nodes.c.hash).where(
-                t.nodes.c.tenant == tenant,
-                t.nodes.c.level == level,
-                t.nodes.c.idx >= ((start + (1 << level)) >> level) - 1,
-                t.nodes.c.idx < (stop >> level),
-            )
-            for level in range(1, stop.bit_length() + 1)
-        ]
+        mark = self._mark
+        levels = range(1, stop.bit_length() + 1)
+        sql = " UNION ALL ".join(
+            f"SELECT level, idx, hash FROM nodes WHERE tenant = {mark} AND level = {mark}"
+            f" AND idx >= {mark} AND idx < {mark}"
+            for _ in levels
+        )
+        params: list[Any] = []
+        for level in levels:
+            params += [tenant, level, ((start + (1 << level)) >> level) - 1, stop >> level]
         with transaction(self.engine, write=False) as conn:
-            rows = conn.execute(union_all(*parts) if len(parts) > 1 else parts[0]).all()
-        return {NodeID(level, idx): value for level, idx, value in rows}
+            rows = self._raw_rows(conn, sql, params)
+        return {NodeID._make(row[:2]): row[2] for row in rows}
 
     def count_nodes_beyond(self, tenant: str, size: int) -> int:
         conditions = [
