@@ -293,7 +293,7 @@ def _big_log(results: Results) -> list[str]:
         ),
         f"## 4. Audit at {size:,} entries",
         "",
-        "`audit_tenant` over the same log: every leaf hash, envelope, node hash and checkpoint.",
+        "`audit_tenant` over the same log: every leaf hash, envelope header, node hash and checkpoint (without `--deep`).",
         "",
         *_table(
             [
