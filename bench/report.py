@@ -293,7 +293,8 @@ def _big_log(results: Results) -> list[str]:
         ),
         f"## 4. Audit at {size:,} entries",
         "",
-        "`audit_tenant` over the same log: every leaf hash, envelope header, node hash and checkpoint (without `--deep`).",
+        "`audit_tenant` over the same log: every leaf hash, envelope header, node hash and "
+        "checkpoint (without `--deep`).",
         "",
         *_table(
             [
