@@ -177,49 +177,9 @@ class Ledger:
         prepared: list[NewEntry] = []
         vault: list[VaultRecord] = []
         for submission, label in zip(submissions, labels, strict=True):
-            position = _position_of(submission, label)
-            entry_id = submission.id or uuid7(unix_ms, self.random(10))
-            body: dict[str, Any] = submission.body
-            try:  # before sealing, which canonicalises each sensitive value on its own
-                submitted_bytes = canonical_bytes(submission.body)
-            except InvalidInput as error:
-                raise InvalidInput(f"{position}: field 'body{_path_of(error)}") from None
-            if submission.sensitive:
-                assert submission.subject is not None  # parse_submission guarantees it
-                salts = [self.random(SALT_SIZE) for _ in submission.sensitive]
-                body, taken = seal_sensitive(submission.body, submission.sensitive, salts)
-                key = data_keys[submission.subject]
-                vault.extend(
-                    VaultRecord(
-                        entry_id,
-                        t.pointer,
-                        submission.subject,
-                        seal_value(key, tenant, entry_id, t.pointer, t.salt, t.value),
-                    )
-                    for t in taken
-                )
-            header = envelope_header(submission, entry_id=entry_id, tenant=tenant, time=time_text)
-            body_bytes = canonical_bytes(body) if submission.sensitive else submitted_bytes
-            data = envelope_bytes(header, body_bytes)
-            size = max(len(data), len(submitted_bytes))  # sealed values count too
-            if size > self.max_entry_bytes:
-                raise InvalidInput(
-                    f"{position}: entry is {size} bytes, over the limit of {self.max_entry_bytes}"
-                )
-            prepared.append(
-                NewEntry(
-                    entry_id=entry_id,
-                    leaf_hash=hash_leaf(data),
-                    data=data,
-                    fingerprint=fingerprint(
-                        self._fingerprint_key,
-                        _submitted_header(tenant, submission, entry_id),
-                        submitted_bytes,
-                    ),
-                    subject=submission.subject,
-                    position=position,
-                )
-            )
+            entry, sealed = self._prepare(tenant, submission, label, time_text, unix_ms, data_keys)
+            prepared.append(entry)
+            vault.extend(sealed)
         outcome = self.store.append(
             tenant,
             origin=origin_for(self.host, tenant),  # used only if the log is new
@@ -234,6 +194,60 @@ class Ledger:
             Receipt(e.entry_id, index, created, outcome.checkpoint.size, outcome.checkpoint.note)
             for e, index, created in zip(prepared, outcome.indexes, outcome.created, strict=True)
         ]
+
+    def _prepare(
+        self,
+        tenant: str,
+        submission: Submission,
+        label: str,
+        time_text: str,
+        unix_ms: int,
+        data_keys: dict[str, bytes],
+    ) -> tuple[NewEntry, list[VaultRecord]]:
+        """One entry's canonical bytes, leaf hash and fingerprint, and its sealed values."""
+        position = _position_of(submission, label)
+        entry_id = submission.id or uuid7(unix_ms, self.random(10))
+        try:  # before sealing, which canonicalises each sensitive value on its own
+            submitted_bytes = canonical_bytes(submission.body)
+        except InvalidInput as error:
+            raise InvalidInput(f"{position}: field 'body{_path_of(error)}") from None
+        body_bytes = submitted_bytes
+        vault: list[VaultRecord] = []
+        if submission.sensitive:
+            assert submission.subject is not None  # parse_submission guarantees it
+            salts = [self.random(SALT_SIZE) for _ in submission.sensitive]
+            body, taken = seal_sensitive(submission.body, submission.sensitive, salts)
+            key = data_keys[submission.subject]
+            vault = [
+                VaultRecord(
+                    entry_id,
+                    t.pointer,
+                    submission.subject,
+                    seal_value(key, tenant, entry_id, t.pointer, t.salt, t.value),
+                )
+                for t in taken
+            ]
+            body_bytes = canonical_bytes(body)
+        header = envelope_header(submission, entry_id=entry_id, tenant=tenant, time=time_text)
+        data = envelope_bytes(header, body_bytes)
+        size = max(len(data), len(submitted_bytes))  # sealed values count too
+        if size > self.max_entry_bytes:
+            raise InvalidInput(
+                f"{position}: entry is {size} bytes, over the limit of {self.max_entry_bytes}"
+            )
+        entry = NewEntry(
+            entry_id=entry_id,
+            leaf_hash=hash_leaf(data),
+            data=data,
+            fingerprint=fingerprint(
+                self._fingerprint_key,
+                _submitted_header(tenant, submission, entry_id),
+                submitted_bytes,
+            ),
+            subject=submission.subject,
+            position=position,
+        )
+        return entry, vault
 
     def _data_keys(
         self, tenant: str, submissions: Sequence[Submission]
