@@ -8,6 +8,8 @@ from sqlalchemy import Engine
 
 from attest.config import Settings
 from attest.keyring import Keyring, load_keyring
+from attest.service.decisions import Decisions
+from attest.service.inventory import Inventory
 from attest.service.ledger import Ledger
 from attest.store.sql import SqlStore, make_engine
 from attest.store.sql.schema import verify_schema
@@ -40,6 +42,14 @@ class Runtime:
             host=self.settings.host,
             max_entry_bytes=self.settings.max_entry_bytes,
         )
+
+    @cached_property
+    def inventory(self) -> Inventory:
+        return Inventory(self.ledger, self.store)
+
+    @cached_property
+    def decisions(self) -> Decisions:
+        return Decisions(self.ledger, self.store, self.inventory)
 
     def close(self) -> None:
         if "engine" in self.__dict__:

@@ -7,6 +7,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from attest.core.canonical import canonical_bytes, parse_json
@@ -27,6 +28,7 @@ from attest.core.merkle import (
     inclusion_ranges,
     nodes_for_ranges,
 )
+from attest.core.projections import PROJECTORS, project
 from attest.core.proof_document import ProofDocument
 from attest.core.records import (
     NAME_PATTERN,
@@ -212,6 +214,7 @@ class Ledger:
         except InvalidInput as error:
             raise InvalidInput(f"{position}: field 'body{_path_of(error)}") from None
         body_bytes = submitted_bytes
+        body = submission.body
         vault: list[VaultRecord] = []
         if submission.sensitive:
             assert submission.subject is not None  # parse_submission guarantees it
@@ -246,6 +249,9 @@ class Ledger:
             ),
             subject=submission.subject,
             position=position,
+            project=partial(project, {**header, "body": body})
+            if submission.type in PROJECTORS
+            else None,
         )
         return entry, vault
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from attest.core.checkpoint import Checkpoint
 from attest.core.merkle import NodeID
+from attest.core.projections import ProjectionRow
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,8 @@ class NewEntry:
     fingerprint: bytes
     subject: str | None = None
     position: str = ""  # how errors refer to it, e.g. "line 3"
+    # The query-table rows this entry writes, given the index it gets (see core.projections).
+    project: Callable[[int], Sequence[ProjectionRow]] | None = None
 
 
 @dataclass(frozen=True)
@@ -182,3 +185,46 @@ class LedgerStore(Protocol):
     def subject_keys(self, tenant: str, subjects: Sequence[str]) -> dict[str, SubjectKey]: ...
 
     def vault_records(self, tenant: str, entry_id: str) -> list[VaultRecord]: ...
+
+
+@dataclass(frozen=True)
+class DecisionFilter:
+    """Which decisions to list: all filters optional, newest first, paged by entry index."""
+
+    system: str | None = None
+    model_version: str | None = None
+    label: str | None = None
+    adverse: bool | None = None
+    flagged: bool | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    before_index: int | None = None
+    limit: int = 50
+
+
+class QueryStore(Protocol):
+    """The query tables (projections of the log) and model artifacts."""
+
+    def table_row(self, tenant: str, table: str, key: Mapping[str, Any]) -> dict[str, Any] | None:
+        """One projection row by its key (without the tenant), or None."""
+        ...
+
+    def table_rows(
+        self, tenant: str, table: str, where: Mapping[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """Projection rows whose columns equal ``where``, in key order."""
+        ...
+
+    def decisions(self, tenant: str, query: DecisionFilter) -> list[dict[str, Any]]: ...
+
+    def put_artifact(
+        self, tenant: str, sha256: str, artifact_format: str, content: bytes, now: datetime
+    ) -> None:
+        """Keep a model artifact under its hash (the caller checked the hash)."""
+        ...
+
+    def artifact(self, tenant: str, sha256: str) -> tuple[str, bytes] | None: ...
+
+
+class Store(LedgerStore, QueryStore, Protocol):
+    """Everything the services need from storage."""

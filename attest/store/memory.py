@@ -6,12 +6,15 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from attest.core.checkpoint import Checkpoint
 from attest.core.merkle import CompactRange, NodeID
+from attest.core.projections import ProjectionRow
 from attest.errors import NotFound
 from attest.store.base import (
     AppendOutcome,
+    DecisionFilter,
     Erasure,
     NewEntry,
     NodesNeeded,
@@ -36,6 +39,16 @@ class _Log:
     checkpoints: dict[int, StoredCheckpoint] = field(default_factory=dict)
     keys: dict[str, SubjectKey] = field(default_factory=dict)
     vault: dict[str, list[VaultRecord]] = field(default_factory=dict)
+    tables: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = field(default_factory=dict)
+
+
+def _apply(table: dict[tuple[Any, ...], dict[str, Any]], row: ProjectionRow) -> None:
+    key = tuple(row.key.values())
+    if row.mode == "update":
+        if key in table:
+            table[key].update(row.values)
+        return
+    table[key] = {**table.get(key, {}), **row.key, **row.values}
 
 
 class MemoryStore:
@@ -43,6 +56,7 @@ class MemoryStore:
 
     def __init__(self) -> None:
         self._logs: dict[str, _Log] = {}
+        self._artifacts: dict[tuple[str, str], tuple[str, bytes]] = {}
         self._lock = threading.Lock()
 
     def append(
@@ -88,6 +102,10 @@ class MemoryStore:
                 if entry.subject is not None:
                     log.subjects[entry.entry_id] = entry.subject
             log.nodes.update(nodes)
+            for offset, entry in enumerate(plan.fresh):
+                if entry.project is not None:
+                    for row in entry.project(size + offset):
+                        _apply(log.tables.setdefault(row.table, {}), row)
             for subject, wrapped in new_keys.items():
                 log.keys[subject] = SubjectKey(subject, wrapped, now)
             for record in vault:
@@ -211,3 +229,44 @@ class MemoryStore:
     def vault_records(self, tenant: str, entry_id: str) -> list[VaultRecord]:
         log = self._log(tenant)
         return sorted(log.vault.get(entry_id, []), key=lambda r: r.pointer) if log else []
+
+    # -- query tables --------------------------------------------------------------------------
+
+    def table_row(self, tenant: str, table: str, key: Mapping[str, Any]) -> dict[str, Any] | None:
+        log = self._log(tenant)
+        row = log.tables.get(table, {}).get(tuple(key.values())) if log else None
+        return dict(row) if row is not None else None
+
+    def table_rows(
+        self, tenant: str, table: str, where: Mapping[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        log = self._log(tenant)
+        if not log:
+            return []
+        rows = [row for _key, row in sorted(log.tables.get(table, {}).items())]
+        return [dict(r) for r in rows if all(r.get(c) == v for c, v in (where or {}).items())]
+
+    def decisions(self, tenant: str, query: DecisionFilter) -> list[dict[str, Any]]:
+        def wanted(row: dict[str, Any]) -> bool:
+            return (
+                (query.system is None or row["system"] == query.system)
+                and (query.model_version is None or row["model_version"] == query.model_version)
+                and (query.label is None or row["label"] == query.label)
+                and (query.adverse is None or row.get("adverse") == query.adverse)
+                and (query.flagged is None or (row.get("flags") is not None) == query.flagged)
+                and (query.since is None or row["logged_at"] >= query.since)
+                and (query.until is None or row["logged_at"] < query.until)
+                and (query.before_index is None or row["idx"] < query.before_index)
+            )
+
+        rows = [r for r in self.table_rows(tenant, "decisions") if wanted(r)]
+        return sorted(rows, key=lambda r: r["idx"], reverse=True)[: query.limit]
+
+    def put_artifact(
+        self, tenant: str, sha256: str, artifact_format: str, content: bytes, now: datetime
+    ) -> None:
+        with self._lock:
+            self._artifacts.setdefault((tenant, sha256), (artifact_format, content))
+
+    def artifact(self, tenant: str, sha256: str) -> tuple[str, bytes] | None:
+        return self._artifacts.get((tenant, sha256))

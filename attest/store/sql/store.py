@@ -46,6 +46,8 @@ from attest.store.base import (
 from attest.store.sequencing import check_vault_subjects, extend_tree, fresh_vault, plan_batch
 from attest.store.sql import tables as t
 from attest.store.sql.engine import transaction
+from attest.store.sql.projection_writer import apply_projections
+from attest.store.sql.queries import SqlQueries
 
 IN_CHUNK = 500  # ids per IN (...) list
 
@@ -113,7 +115,7 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
-class SqlStore:
+class SqlStore(SqlQueries):
     """:class:`~attest.store.base.LedgerStore` on a SQLAlchemy engine (migrated to head)."""
 
     def __init__(self, engine: Engine) -> None:
@@ -192,6 +194,14 @@ class SqlStore:
                     ("tenant", "level", "idx", "hash"),
                     [(tenant, n.level, n.index, h) for n, h in nodes.items()],
                 )
+            rows = [
+                row
+                for offset, e in enumerate(plan.fresh)
+                if e.project is not None
+                for row in e.project(size + offset)
+            ]
+            if rows:
+                apply_projections(conn, self._dialect, tenant, rows)
             if new_keys:
                 conn.execute(
                     insert(t.subject_keys),

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
+    Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKeyConstraint,
     Index,
     LargeBinary,
@@ -115,3 +118,99 @@ vault_values = Table(
     ForeignKeyConstraint(["tenant", "subject"], ["subject_keys.tenant", "subject_keys.subject"]),
     Index("ix_vault_values_tenant_subject", "tenant", "subject"),
 )
+
+
+# -- projections of the log (rebuilt from it by `attest rebuild`) --------------------------------
+
+tenants = Table(
+    "tenants",
+    metadata,
+    Column("tenant", String(63), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("registered_index", BigInteger, nullable=False),
+    PrimaryKeyConstraint("tenant"),
+    ForeignKeyConstraint(["tenant"], ["logs.tenant"]),
+)
+
+systems = Table(
+    "systems",
+    metadata,
+    Column("tenant", String(63), nullable=False),
+    Column("system", String(63), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("domain", String(63), nullable=False),
+    Column("lifecycle", String(16), nullable=False),
+    Column("risk_tier", String(16), nullable=False),
+    Column("record", JSON, nullable=False),
+    Column("updated_index", BigInteger, nullable=False),
+    PrimaryKeyConstraint("tenant", "system"),
+    ForeignKeyConstraint(["tenant"], ["logs.tenant"]),
+)
+
+model_versions = Table(
+    "model_versions",
+    metadata,
+    Column("tenant", String(63), nullable=False),
+    Column("system", String(63), nullable=False),
+    Column("version", String(64), nullable=False),
+    Column("lifecycle", String(16), nullable=False),
+    Column("artifact_sha256", String(64), nullable=False),
+    Column("record", JSON, nullable=False),
+    Column("updated_index", BigInteger, nullable=False),
+    PrimaryKeyConstraint("tenant", "system", "version"),
+    ForeignKeyConstraint(["tenant", "system"], ["systems.tenant", "systems.system"]),
+)
+
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("tenant", String(63), nullable=False),
+    Column("decision_id", String(128), nullable=False),
+    Column("idx", BigInteger, nullable=False),
+    Column("system", String(63), nullable=True),
+    Column("model_version", String(64), nullable=False),
+    Column("subject", String(128), nullable=True),
+    Column("logged_at", DateTime(timezone=True), nullable=False),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Column("label", Text, nullable=False),
+    Column("score", Float, nullable=True),
+    Column("adverse", Boolean, nullable=True),
+    Column("flags", Text, nullable=True),
+    Column("inputs", JSON, nullable=False),
+    Column("explanation", JSON, nullable=True),
+    Column("outcome", JSON, nullable=True),
+    Column("outcome_index", BigInteger, nullable=True),
+    PrimaryKeyConstraint("tenant", "decision_id"),
+    ForeignKeyConstraint(["tenant"], ["logs.tenant"]),
+    Index("ix_decisions_tenant_system_logged_at", "tenant", "system", "logged_at"),
+    Index("ix_decisions_tenant_idx", "tenant", "idx"),
+)
+
+outcomes = Table(
+    "outcomes",
+    metadata,
+    Column("tenant", String(63), nullable=False),
+    Column("outcome_id", String(128), nullable=False),
+    Column("decision_id", String(128), nullable=False),
+    Column("idx", BigInteger, nullable=False),
+    Column("outcome", JSON, nullable=False),
+    Column("observed_at", DateTime(timezone=True), nullable=True),
+    PrimaryKeyConstraint("tenant", "outcome_id"),
+    ForeignKeyConstraint(["tenant", "decision_id"], ["decisions.tenant", "decisions.decision_id"]),
+    Index("ix_outcomes_tenant_decision_id", "tenant", "decision_id"),
+)
+
+# Model artifacts, addressed by their SHA-256 (the model version entry records the hash).
+artifacts = Table(
+    "artifacts",
+    metadata,
+    Column("tenant", String(63), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("format", String(16), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("stored_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("tenant", "sha256"),
+    ForeignKeyConstraint(["tenant"], ["logs.tenant"]),
+)
+
+PROJECTION_TABLES = {t.name: t for t in (tenants, systems, model_versions, decisions, outcomes)}

@@ -1,0 +1,156 @@
+"""Query tables as projections of the log: which rows an entry writes, derived from the entry alone.
+
+The same function runs when an entry is appended (in the append transaction) and when
+``attest rebuild`` re-derives every table from the log, so the tables can never say something the
+log does not. Sensitive members are commitments in the entry and therefore never reach a table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+Mode = Literal["upsert", "update"]
+
+
+@dataclass(frozen=True)
+class ProjectionRow:
+    """Write ``values`` to the row of ``table`` identified by ``key`` (the tenant is implied).
+
+    ``upsert`` creates or replaces the named columns; ``update`` changes an existing row only.
+    """
+
+    table: str
+    key: dict[str, Any]
+    values: dict[str, Any] = field(default_factory=dict)
+    mode: Mode = "upsert"
+
+
+def _time(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+
+
+def _tenant(envelope: dict[str, Any], index: int) -> list[ProjectionRow]:
+    body = envelope["body"]
+    return [ProjectionRow("tenants", {}, {"name": body["name"], "registered_index": index})]
+
+
+def _system(envelope: dict[str, Any], index: int) -> list[ProjectionRow]:
+    body = envelope["body"]
+    return [
+        ProjectionRow(
+            "systems",
+            {"system": body["id"]},
+            {
+                "name": body["name"],
+                "domain": body["domain"],
+                "lifecycle": body["lifecycle"],
+                "risk_tier": body["risk_tier"],
+                "record": body,
+                "updated_index": index,
+            },
+        )
+    ]
+
+
+def _model_version(envelope: dict[str, Any], index: int) -> list[ProjectionRow]:
+    body = envelope["body"]
+    return [
+        ProjectionRow(
+            "model_versions",
+            {"system": body["system"], "version": body["version"]},
+            {
+                "lifecycle": body["lifecycle"],
+                "artifact_sha256": body["artifact_sha256"],
+                "record": body,
+                "updated_index": index,
+            },
+        )
+    ]
+
+
+def _model_version_lifecycle(envelope: dict[str, Any], index: int) -> list[ProjectionRow]:
+    body = envelope["body"]
+    return [
+        ProjectionRow(
+            "model_versions",
+            {"system": envelope["system"], "version": body["version"]},
+            {"lifecycle": body["lifecycle"], "updated_index": index},
+            mode="update",
+        )
+    ]
+
+
+def _decision(envelope: dict[str, Any], index: int) -> list[ProjectionRow]:
+    body = envelope["body"]
+    output = body["output"]
+    return [
+        ProjectionRow(
+            "decisions",
+            {"decision_id": envelope["id"]},
+            {
+                "idx": index,
+                "system": envelope.get("system"),
+                "model_version": body["model_version"],
+                "subject": envelope.get("subject"),
+                "logged_at": _time(envelope["time"]),
+                "decided_at": _time(body.get("decided_at")),
+                "label": output["label"],
+                "score": output.get("score"),
+                "adverse": body.get("adverse"),
+                "flags": ",".join(body.get("flags", [])) or None,
+                "inputs": body["inputs"],
+                "explanation": body.get("explanation"),
+                "outcome": None,
+                "outcome_index": None,
+            },
+        )
+    ]
+
+
+def _outcome(envelope: dict[str, Any], index: int) -> list[ProjectionRow]:
+    body = envelope["body"]
+    return [
+        ProjectionRow(
+            "outcomes",
+            {"outcome_id": envelope["id"]},
+            {
+                "decision_id": body["decision_id"],
+                "idx": index,
+                "outcome": body["outcome"],
+                "observed_at": _time(body.get("observed_at")),
+            },
+        ),
+        ProjectionRow(
+            "decisions",
+            {"decision_id": body["decision_id"]},
+            {"outcome": body["outcome"], "outcome_index": index},
+            mode="update",
+        ),
+    ]
+
+
+PROJECTORS: dict[str, Callable[[dict[str, Any], int], list[ProjectionRow]]] = {
+    "tenant.registered": _tenant,
+    "system.registered": _system,
+    "system.updated": _system,
+    "model_version.registered": _model_version,
+    "model_version.lifecycle": _model_version_lifecycle,
+    "decision": _decision,
+    "outcome": _outcome,
+}
+
+
+def project(envelope: dict[str, Any], index: int) -> list[ProjectionRow]:
+    """The rows one entry writes: none for types without a table, and none for an entry of such
+    a type whose body lacks what its table needs (the generic append accepts any body; only the
+    inventory and decision services guarantee the shape)."""
+    projector = PROJECTORS.get(envelope.get("type", ""))
+    if projector is None:
+        return []
+    try:
+        return projector(envelope, index)
+    except (KeyError, TypeError, AttributeError, ValueError):
+        return []
