@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     max_entry_bytes: int = Field(
         default=256 * 1024, gt=0, description="Largest canonical entry accepted, in bytes."
     )
+    max_batch: int = Field(
+        default=5000, gt=0, description="Most decisions or outcomes one API request may carry."
+    )
+    max_request_bytes: int = Field(
+        default=16 * 1024 * 1024, gt=0, description="Largest API request body, in bytes."
+    )
     append_batch_size: int = Field(
         default=1000, gt=0, description="Entries per transaction when the CLI appends a file."
     )

@@ -2,7 +2,10 @@
 
     Error                      base: a message safe to show a user, and an HTTP status
     ├── InvalidInput           400  the caller sent something wrong; names the entry and field
-    │   └── CanonicalJSONError      a value JSON canonicalisation (RFC 8785) cannot represent
+    │   ├── CanonicalJSONError      a value JSON canonicalisation (RFC 8785) cannot represent
+    │   └── PayloadTooLarge    413  a request body over the configured limit
+    ├── Unauthenticated        401  no credentials, or wrong, expired or revoked ones
+    ├── Forbidden              403  the caller's role or tenant scope does not allow this
     ├── NotFound               404  an unknown tenant, entry or checkpoint
     ├── Conflict               409  an entry id reused with different content
     ├── Erased                 410  vault values destroyed by an erasure
@@ -35,6 +38,14 @@ class CanonicalJSONError(InvalidInput):
     """A value that has no RFC 8785 canonical form (NaN, a non-string key, a lone surrogate...)."""
 
 
+class Unauthenticated(Error):
+    status = 401
+
+
+class Forbidden(Error):
+    status = 403
+
+
 class NotFound(Error):
     status = 404
 
@@ -45,6 +56,10 @@ class Conflict(Error):
 
 class Erased(Error):
     status = 410
+
+
+class PayloadTooLarge(InvalidInput):
+    status = 413
 
 
 class VerificationError(Error):

@@ -8,10 +8,12 @@ from sqlalchemy import Engine
 
 from attest.config import Settings
 from attest.keyring import Keyring, load_keyring
+from attest.service.access import Access
 from attest.service.decisions import Decisions
 from attest.service.inventory import Inventory
 from attest.service.ledger import Ledger
 from attest.store.sql import SqlStore, make_engine
+from attest.store.sql.access import AccessStore
 from attest.store.sql.schema import verify_schema
 
 
@@ -50,6 +52,10 @@ class Runtime:
     @cached_property
     def decisions(self) -> Decisions:
         return Decisions(self.ledger, self.store, self.inventory)
+
+    @cached_property
+    def access(self) -> Access:
+        return Access(AccessStore(self.engine))
 
     def close(self) -> None:
         if "engine" in self.__dict__:

@@ -7,10 +7,12 @@ from typing import Any
 
 import click
 
+from attest.cli.access import keys, users
 from attest.cli.admin import audit, db, erase, init
 from attest.cli.context import run_guarded
 from attest.cli.demo import demo
 from attest.cli.log import log
+from attest.cli.serve import serve
 from attest.cli.vault import vault
 from attest.cli.verify import verify
 
@@ -20,7 +22,7 @@ def cli() -> None:
     """Attest: tamper-evident evidence for AI decision systems."""
 
 
-for command in (init, db, log, verify, audit, erase, vault, demo):
+for command in (init, db, log, verify, audit, erase, vault, keys, users, serve, demo):
     cli.add_command(command)
 
 

@@ -50,7 +50,7 @@ class _Fields:
         max_length: int = 2000,
     ) -> str | None:
         value = self.raw.get(name)
-        if value is None:
+        if value is None or (value == "" and not required):
             if required:
                 raise self.fail(name, "is required")
             return None

@@ -214,3 +214,34 @@ artifacts = Table(
 )
 
 PROJECTION_TABLES = {t.name: t for t in (tenants, systems, model_versions, decisions, outcomes)}
+
+
+# -- who may do what (deployment-wide, not per tenant) -------------------------------------------
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("key_id", String(32), nullable=False),
+    Column("name", Text, nullable=False),
+    # SHA-256 of the key's 256-bit random secret; the secret itself is shown once, never stored.
+    Column("secret_hash", LargeBinary, nullable=False),
+    Column("roles", Text, nullable=False),
+    Column("tenants", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=True),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    PrimaryKeyConstraint("key_id"),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("username", String(64), nullable=False),
+    # argon2id hash (the encoded string carries its parameters and salt).
+    Column("password_hash", Text, nullable=False),
+    Column("roles", Text, nullable=False),
+    Column("tenants", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("disabled_at", DateTime(timezone=True), nullable=True),
+    PrimaryKeyConstraint("username"),
+)
