@@ -47,6 +47,7 @@ def allowed(roles: Iterable[str]) -> Callable[..., Principal]:
         principal.check(request.path_params.get("tenant"), roles)
         return principal
 
+    check.allowed_roles = roles  # type: ignore[attr-defined]  # read by the authorization tests
     return check
 
 
