@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import os
 from typing import Any
 
@@ -18,7 +19,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from attest.core.canonical import canonical_bytes, parse_json
+from attest.core.canonical import parse_json
 from attest.errors import ConfigurationError, VerificationError
 
 DATA_KEY_SIZE = 32
@@ -34,12 +35,17 @@ def _open(key: bytes, sealed: bytes, associated: bytes) -> bytes:
     return AESGCM(key).decrypt(sealed[:NONCE_SIZE], sealed[NONCE_SIZE:], associated)
 
 
+def _context(*parts: str) -> bytes:
+    """Associated data: the JSON array of ``parts`` (for strings, the same bytes as RFC 8785)."""
+    return json.dumps(list(parts), ensure_ascii=False, separators=(",", ":")).encode()
+
+
 def _key_context(tenant: str, subject: str) -> bytes:
-    return canonical_bytes(["attest/data-key/v1", tenant, subject])
+    return _context("attest/data-key/v1", tenant, subject)
 
 
 def _value_context(tenant: str, entry_id: str, pointer: str) -> bytes:
-    return canonical_bytes(["attest/vault-value/v1", tenant, entry_id, pointer])
+    return _context("attest/vault-value/v1", tenant, entry_id, pointer)
 
 
 def new_data_key() -> bytes:
@@ -60,9 +66,10 @@ def unwrap_data_key(master: bytes, tenant: str, subject: str, wrapped: bytes) ->
 
 
 def seal_value(
-    data_key: bytes, tenant: str, entry_id: str, pointer: str, salt: bytes, value: Any
+    data_key: bytes, tenant: str, entry_id: str, pointer: str, salt: bytes, value_bytes: bytes
 ) -> bytes:
-    plaintext = canonical_bytes({"salt": base64.b64encode(salt).decode(), "value": value})
+    """Seal ``{"salt": base64(salt), "value": <value>}`` (canonical) given the value's bytes."""
+    plaintext = b'{"salt":"' + base64.b64encode(salt) + b'","value":' + value_bytes + b"}"
     return _seal(data_key, plaintext, _value_context(tenant, entry_id, pointer))
 
 

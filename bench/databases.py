@@ -73,7 +73,7 @@ def _sqlite_url() -> Iterator[str]:
 
 
 @contextmanager
-def _postgres_url(admin_url: str) -> Iterator[str]:
+def postgres_database(admin_url: str) -> Iterator[str]:
     admin = create_engine(normalise_url(admin_url), isolation_level="AUTOCOMMIT")
     name = f"attest_bench_{uuid.uuid4().hex[:12]}"
     try:
@@ -95,7 +95,7 @@ def fresh_ledger(backend: Backend) -> Iterator[BenchLedger]:
         database = _sqlite_url()
     else:
         assert backend.admin_url is not None
-        database = _postgres_url(backend.admin_url)
+        database = postgres_database(backend.admin_url)
     with database as url:
         engine = make_engine(url)
         try:

@@ -13,7 +13,6 @@ commitment lets a holder of the value prove it was the one logged, and reveals n
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
@@ -147,31 +146,47 @@ def commitment(salt: bytes, value: Any) -> str:
 
 @dataclass(frozen=True)
 class SealedValue:
-    """A sensitive value taken out of an entry: it goes to the vault, its commitment stays."""
+    """A sensitive value taken out of an entry: it goes to the vault, its commitment stays.
+
+    ``value_bytes`` are its canonical bytes, the ones the commitment hashes.
+    """
 
     pointer: str
     salt: bytes
     value: Any
+    value_bytes: bytes
 
 
 def seal_sensitive(
     body: Mapping[str, Any], pointers: Sequence[str], salts: Sequence[bytes]
 ) -> tuple[dict[str, Any], list[SealedValue]]:
-    """Replace each pointed-to value by its commitment; return the new body and what was taken."""
+    """Replace each pointed-to value by its commitment; return the new body and what was taken.
+
+    Only the containers on each pointer's path are copied; the caller's body is left untouched.
+    """
     if len(salts) != len(pointers):
         raise ValueError("one salt per sensitive field")
-    sealed_body = copy.deepcopy(dict(body))
+    sealed_body = dict(body)
+    copied: set[int] = {id(sealed_body)}
     taken = []
     for pointer, salt in zip(pointers, salts, strict=True):
+        if len(salt) != SALT_SIZE:
+            raise ValueError(f"a commitment salt has {SALT_SIZE} bytes")
         tokens = _pointer_tokens(pointer)
         container: Any = sealed_body
         for token in tokens[:-1]:
             parent, key = _step(container, token, pointer)
-            container = parent[key]
+            child = parent[key]
+            if id(child) not in copied:
+                child = dict(child) if isinstance(child, dict) else list(child)
+                parent[key] = child
+                copied.add(id(child))
+            container = child
         parent, key = _step(container, tokens[-1], pointer)
         value = parent[key]
-        parent[key] = {"commit": commitment(salt, value)}
-        taken.append(SealedValue(pointer, salt, value))
+        value_bytes = canonical_bytes(value)
+        parent[key] = {"commit": COMMITMENT_PREFIX + hashlib.sha256(salt + value_bytes).hexdigest()}
+        taken.append(SealedValue(pointer, salt, value, value_bytes))
     return sealed_body, taken
 
 

@@ -226,7 +226,7 @@ class Ledger:
                     entry_id,
                     t.pointer,
                     submission.subject,
-                    seal_value(key, tenant, entry_id, t.pointer, t.salt, t.value),
+                    seal_value(key, tenant, entry_id, t.pointer, t.salt, t.value_bytes),
                 )
                 for t in taken
             ]
