@@ -8,6 +8,7 @@ from attest.cli.context import EXIT_FAILED, UsageProblem, progress, read_checkpo
 from attest.core.checkpoint import Checkpoint
 from attest.keyring import create_keys
 from attest.service.audit import AuditState, audit_tenant, audit_vanished
+from attest.service.projections import check_projections, rebuild
 from attest.store.sql.schema import upgrade
 
 
@@ -35,6 +36,16 @@ def db_upgrade() -> None:
     click.echo("database schema is current")
 
 
+@db.command("rebuild")
+@click.option("--tenant", "tenants", multiple=True, help="Only these tenants (default: all).")
+def db_rebuild(tenants: tuple[str, ...]) -> None:
+    """Re-derive the query tables (inventory, decisions, outcomes) from the log."""
+    with runtime() as rt:
+        for tenant in tenants or tuple(rt.store.tenants()):
+            rebuild(rt.store, tenant)
+            click.echo(f"rebuilt the query tables of {tenant}")
+
+
 @click.command()
 @click.option("--tenant", "tenants", multiple=True, help="Audit only these tenants.")
 @click.option("--trusted", help="A checkpoint note seen before (one tenant only).")
@@ -44,7 +55,10 @@ def db_upgrade() -> None:
     help="Compare with (and after a clean audit keep) the last audited checkpoint.",
 )
 @click.option("--deep", is_flag=True, help="Also re-check every entry's canonical JSON form.")
-def audit(tenants: tuple[str, ...], trusted: str | None, state: bool, deep: bool) -> int:
+@click.option("--projections", is_flag=True, help="Also check the query tables against the log.")
+def audit(
+    tenants: tuple[str, ...], trusted: str | None, state: bool, deep: bool, projections: bool
+) -> int:
     """Recompute every leaf, node and checkpoint; report each discrepancy (exit 1 if any)."""
     with runtime() as rt:
         key = rt.keyring.verifier
@@ -67,6 +81,8 @@ def audit(tenants: tuple[str, ...], trusted: str | None, state: bool, deep: bool
                     report = audit_tenant(
                         rt.store, tenant, key, trusted=earlier, deep=deep, progress=bar.update
                     )
+            if projections and rt.store.origin(tenant) is not None:
+                report.findings += check_projections(rt.store, tenant)
             if report.findings:
                 failed += 1
                 click.echo(f"FAILED {tenant}: {len(report.findings)} problems")

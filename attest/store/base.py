@@ -7,7 +7,7 @@ PostgreSQL). Everything above this interface is database-agnostic.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
@@ -204,6 +204,10 @@ class DecisionFilter:
 
 class QueryStore(Protocol):
     """The query tables (projections of the log) and model artifacts."""
+
+    def replace_projections(self, tenant: str, rows: Iterable[ProjectionRow]) -> None:
+        """Replace all of a tenant's query-table rows (``attest rebuild``), atomically."""
+        ...
 
     def table_row(self, tenant: str, table: str, key: Mapping[str, Any]) -> dict[str, Any] | None:
         """One projection row by its key (without the tenant), or None."""

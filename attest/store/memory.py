@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -167,6 +167,15 @@ class MemoryStore:
             for size in sorted(log.checkpoints):
                 if up_to is None or size <= up_to:
                     yield log.checkpoints[size]
+
+    def replace_projections(self, tenant: str, rows: Iterable[ProjectionRow]) -> None:
+        with self._lock:
+            log = self._log(tenant)
+            if log is None:
+                return
+            log.tables = {}
+            for row in rows:
+                _apply(log.tables.setdefault(row.table, {}), row)
 
     def replace_checkpoint_note(self, tenant: str, size: int, note: str) -> None:
         log = self._log(tenant)

@@ -78,3 +78,9 @@ def _update(
         for r in batch
     ]
     conn.execute(statement, params)
+
+
+def delete_projections(conn: Connection, tenant: str) -> None:
+    """Remove a tenant's projection rows, children first."""
+    for table in reversed(list(PROJECTION_TABLES.values())):
+        conn.execute(table.delete().where(table.c.tenant == tenant))

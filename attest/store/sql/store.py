@@ -7,7 +7,7 @@ sequence of indexes has no gaps or duplicates and every checkpoint extends the o
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,6 +30,7 @@ from sqlalchemy.exc import DBAPIError
 
 from attest.core.checkpoint import Checkpoint
 from attest.core.merkle import CompactRange, NodeID
+from attest.core.projections import ProjectionRow
 from attest.errors import NotFound
 from attest.store.base import (
     AppendOutcome,
@@ -46,7 +47,7 @@ from attest.store.base import (
 from attest.store.sequencing import check_vault_subjects, extend_tree, fresh_vault, plan_batch
 from attest.store.sql import tables as t
 from attest.store.sql.engine import transaction
-from attest.store.sql.projection_writer import apply_projections
+from attest.store.sql.projection_writer import apply_projections, delete_projections
 from attest.store.sql.queries import SqlQueries
 
 IN_CHUNK = 500  # ids per IN (...) list
@@ -307,6 +308,22 @@ class SqlStore(SqlQueries):
             .where(t.entries.c.tenant == tenant, t.entries.c.subject == erasure.subject)
             .values(fingerprint=None)
         )
+
+    def replace_projections(self, tenant: str, rows: Iterable[ProjectionRow]) -> None:
+        """Rebuild a tenant's query tables from ``rows``, holding the log's lock meanwhile."""
+        with transaction(self.engine, write=True) as conn:
+            conn.execute(
+                select(t.logs.c.size).where(t.logs.c.tenant == tenant).with_for_update()
+            ).one_or_none()
+            delete_projections(conn, tenant)
+            chunk: list[ProjectionRow] = []
+            for row in rows:
+                chunk.append(row)
+                if len(chunk) >= 5000:
+                    apply_projections(conn, self._dialect, tenant, chunk)
+                    chunk = []
+            if chunk:
+                apply_projections(conn, self._dialect, tenant, chunk)
 
     def replace_checkpoint_note(self, tenant: str, size: int, note: str) -> None:
         with transaction(self.engine, write=True) as conn:
