@@ -1,4 +1,4 @@
-"""``attest verify``: check proof documents and exported log bundles offline.
+"""``attest verify``: check proof documents, exported log bundles and examination packages offline.
 
 Needs no database and no network: only the files, the log's verifier key, optionally witness keys
 and a checkpoint trusted from before.
@@ -18,6 +18,7 @@ from attest.core.checkpoint import Checkpoint, VerifierKey, checkpoint_text_of, 
 from attest.core.proof_document import verify_proof_document
 from attest.core.replay import LogReplay
 from attest.errors import Error, InvalidInput, VerificationError
+from attest.package_verifier import is_package, verify_package, verify_package_archive
 from attest.service.export import BUNDLE_FORMAT
 
 
@@ -117,9 +118,16 @@ def verify_path(
     witness_keys: Sequence[VerifierKey] = (),
     trusted: Checkpoint | None = None,
 ) -> list[ItemReport]:
-    """Check a proof document, a bundle directory, or every proof document under a directory."""
+    """Check a proof document, a bundle directory, an examination package (directory or .zip),
+    or every proof document under a directory."""
     if path.is_dir() and (path / "bundle.json").exists():
         findings = verify_bundle(path, log_key, witness_keys=witness_keys, trusted=trusted)
+        return [ItemReport(str(path), findings)]
+    if is_package(path):
+        findings = verify_package(path, log_key, witness_keys=witness_keys, trusted=trusted)
+        return [ItemReport(str(path), findings)]
+    if path.is_file() and path.suffix == ".zip":
+        findings = verify_package_archive(path, log_key, witness_keys=witness_keys, trusted=trusted)
         return [ItemReport(str(path), findings)]
     if path.is_dir():
         files = sorted(p for p in path.rglob("*.json") if p.is_file())

@@ -8,13 +8,18 @@ import pytest
 
 from attest.cli.main import cli
 from attest.config import Settings
+from attest.web.settings import WebSettings
 
 ROOT = Path(__file__).parent.parent
 
 
-@pytest.mark.parametrize("name", sorted(Settings.model_fields))
-def test_every_setting_is_documented(name: str) -> None:
-    assert f"`ATTEST_{name.upper()}`" in (ROOT / "docs" / "settings.md").read_text()
+@pytest.mark.parametrize(
+    "variable",
+    [f"ATTEST_{name.upper()}" for name in sorted(Settings.model_fields)]
+    + [f"ATTEST_WEB_{name.upper()}" for name in sorted(WebSettings.model_fields)],
+)
+def test_every_setting_is_documented(variable: str) -> None:
+    assert f"`{variable}`" in (ROOT / "docs" / "settings.md").read_text()
 
 
 def test_readme_starts_with_the_two_commands() -> None:

@@ -26,4 +26,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     install_error_handlers(app)
     for module in (tenants, inventory, decisions, log, keys):
         app.include_router(module.router)
+    from attest.web import install_web  # here: attest.web imports attest.api.deps
+
+    install_web(app)  # the pages for people (/, /login, /tenants/...) and /static
     return app

@@ -12,6 +12,7 @@ from attest.cli.admin import audit, db, erase, init
 from attest.cli.context import run_guarded
 from attest.cli.demo import demo
 from attest.cli.log import log
+from attest.cli.package import package
 from attest.cli.serve import serve
 from attest.cli.vault import vault
 from attest.cli.verify import verify
@@ -22,7 +23,7 @@ def cli() -> None:
     """Attest: tamper-evident evidence for AI decision systems."""
 
 
-for command in (init, db, log, verify, audit, erase, vault, keys, users, serve, demo):
+for command in (init, db, log, verify, audit, erase, vault, keys, users, serve, demo, package):
     cli.add_command(command)
 
 

@@ -8,12 +8,14 @@ value: inputs can be personal data.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from attest.core.canonical import canonical_bytes
 from attest.core.inventory import SLUG, VERSION, ModelVersion
 from attest.core.records import ID_PATTERN, NAME_PATTERN, Submission
 from attest.errors import InvalidInput
@@ -254,6 +256,7 @@ def decision_submission(decision: DecisionRecord, flags: list[str]) -> Submissio
         system=decision.system,
         subject=decision.subject,
         sensitive=sensitive,
+        derived=("flags",),
     )
 
 
@@ -299,7 +302,15 @@ def parse_outcome(raw: Any, where: str) -> OutcomeRecord:
 
 
 def outcome_submission(outcome: OutcomeRecord, system: str) -> Submission:
+    """The ledger entry of an outcome.
+
+    Without a caller-chosen id, the id is derived from the content, so sending the same outcome
+    twice (a retry) stores it once, while a corrected outcome is a new entry.
+    """
     body: dict[str, Any] = {"decision_id": outcome.decision_id, "outcome": outcome.outcome}
     if outcome.observed_at is not None:
         body["observed_at"] = outcome.observed_at
-    return Submission(type="outcome", body=body, id=outcome.outcome_id, system=system)
+    entry_id = outcome.outcome_id or (
+        "outcome-" + hashlib.sha256(canonical_bytes(body)).hexdigest()[:40]
+    )
+    return Submission(type="outcome", body=body, id=entry_id, system=system)

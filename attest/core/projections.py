@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 Mode = Literal["upsert", "update"]
@@ -29,7 +29,8 @@ class ProjectionRow:
 
 
 def _time(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+    """A time in UTC: SQLite keeps a time's wall clock but not its offset."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC) if text else None
 
 
 def _tenant(envelope: dict[str, Any], index: int) -> list[ProjectionRow]:

@@ -74,6 +74,16 @@ def _natural(value: Any, field: str) -> int:
     return value
 
 
+def parse_consistency(consistency: Any) -> tuple[int, tuple[bytes, ...]]:
+    """``{"from_size": N, "proof": [base64 hashes]}``: the earlier size and the proof."""
+    if not isinstance(consistency, dict):
+        raise VerificationError("field 'consistency' must be an object")
+    return (
+        _natural(consistency.get("from_size"), "consistency.from_size"),
+        _hashes(consistency.get("proof"), "consistency.proof"),
+    )
+
+
 def parse_proof_document(document: Any) -> ProofDocument:
     """Check the shape of a proof document; raise :class:`VerificationError` naming the field."""
     if not isinstance(document, dict):
@@ -91,10 +101,7 @@ def parse_proof_document(document: Any) -> ProofDocument:
     consistency_from: int | None = None
     consistency_proof: tuple[bytes, ...] = ()
     if consistency is not None:
-        if not isinstance(consistency, dict):
-            raise VerificationError("field 'consistency' must be an object")
-        consistency_from = _natural(consistency.get("from_size"), "consistency.from_size")
-        consistency_proof = _hashes(consistency.get("proof"), "consistency.proof")
+        consistency_from, consistency_proof = parse_consistency(consistency)
     return ProofDocument(
         entry=entry,
         index=_natural(document["index"], "index"),

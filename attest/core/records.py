@@ -53,6 +53,9 @@ class Submission:
     system: str | None = None
     subject: str | None = None
     sensitive: tuple[str, ...] = field(default=())
+    # Body members the server adds (e.g. decision flags): not part of what the caller sent, so
+    # left out of the retry fingerprint, which must not change when they do.
+    derived: tuple[str, ...] = field(default=())
 
 
 def _fail(position: str, what: str) -> InvalidInput:

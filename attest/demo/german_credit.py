@@ -1,4 +1,4 @@
-"""The Statlog (German Credit Data) applications as ledger entries.
+"""The Statlog (German Credit Data) applications, read from the file shipped with Attest.
 
 Data: UCI Machine Learning Repository, "Statlog (German Credit Data)", Prof. Hans Hofmann,
 Universität Hamburg, 1994, DOI 10.24432/C5NC77, CC BY 4.0 (see data/README.md).
@@ -9,6 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from importlib import resources
 from typing import Any
+
+Application = dict[str, Any]
+"""One row: the 20 attributes by name (numbers as ints, codes such as ``A11`` as strings) and
+``credit_risk`` (1 good, 2 bad)."""
 
 COLUMNS = (
     "checking_status",
@@ -53,7 +57,7 @@ CITATION = (
 )
 
 
-def applications() -> Iterator[dict[str, Any]]:
+def applications() -> Iterator[Application]:
     """Each row as a dict of named, typed values (credit_risk: 1 good, 2 bad)."""
     text = resources.files("attest.demo").joinpath("data/german.data").read_text()
     for line in text.splitlines():
@@ -63,23 +67,4 @@ def applications() -> Iterator[dict[str, Any]]:
         yield {
             name: int(value) if name in NUMERIC or name == "credit_risk" else value
             for name, value in zip(COLUMNS, values, strict=True)
-        }
-
-
-def application_entries(system: str = "credit-underwriting") -> Iterator[dict[str, Any]]:
-    """One ``credit_application`` entry per row, protected attributes marked sensitive."""
-    for number, row in enumerate(applications(), 1):
-        inputs = {k: v for k, v in row.items() if k not in PROTECTED and k != "credit_risk"}
-        yield {
-            "type": "credit_application",
-            "id": f"german-credit-{number:04d}",
-            "system": system,
-            "subject": f"applicant-{number:04d}",
-            "sensitive": ["/protected"],
-            "body": {
-                "inputs": inputs,
-                "protected": {k: row[k] for k in PROTECTED},
-                "observed_outcome": "good" if row["credit_risk"] == 1 else "bad",
-                "source": CITATION,
-            },
         }

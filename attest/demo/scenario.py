@@ -1,77 +1,358 @@
-"""The main scenario: the German credit applications into a tenant's ledger, then every check."""
+"""The main scenario: First Community Bank's credit model, from registration to examination.
+
+1. Register the tenant ``first-community-bank`` and its AI system ``credit-underwriting`` (risk
+   tier high, with the rationale), train a logistic regression on the German credit data and
+   register it as a model version with its skops artifact; validate, approve and deploy it.
+2. Score the 1,000 applications and log each decision through the SDK (``attest.Client.local``):
+   inputs, synthetic identifiers and the protected attributes (both to the vault), the output
+   (approve or decline at a threshold on the probability of good credit), the adverse flag and
+   the attributions with the reasons for a decline; then each applicant's real outcome.
+3. Prove a decision offline, erase one applicant and show the proof still verifies, export the
+   whole log and verify it, audit the database.
+4. Build the examination package of the period and verify it offline.
+
+Runs in-process with no server; running it again logs nothing twice.
+"""
 
 from __future__ import annotations
 
 import json
+import shutil
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from attest.core.records import format_time, parse_submission
-from attest.demo.german_credit import application_entries
+from attest.config import Settings
+from attest.core.inventory import AISystem, Lifecycle, ModelVersion, Tenant
+from attest.core.package import Period
+from attest.core.records import format_time
+from attest.demo.german_credit import CITATION, PROTECTED, Application, applications
+from attest.demo.identities import synthetic_identities
+from attest.errors import InvalidInput
 from attest.keyring import create_keys
 from attest.runtime import Runtime
 from attest.service.audit import audit_tenant
 from attest.service.export import export_log
+from attest.service.package import PackageSummary, issue_package
+from attest.store.base import DecisionFilter
 from attest.store.sql.schema import upgrade
 from attest.verifier import verify_path
 
 TENANT = "first-community-bank"
-PROVEN_ENTRY = "german-credit-0042"
-ERASED_SUBJECT = "applicant-0007"
+SYSTEM_ID = "credit-underwriting"
+MODEL_VERSION = "1.0.0"
+PROVEN_NUMBER = 42
+ERASED_NUMBER = 7
+SYSTEM = AISystem(
+    id=SYSTEM_ID,
+    name="Consumer credit underwriting",
+    purpose="Recommends approving or declining consumer credit applications from the applicant's "
+    "credit file; declines get the principal reasons for the adverse action notice.",
+    domain="credit",
+    jurisdictions=("US", "US-CO"),
+    consequential=True,
+    owner="Chief Credit Officer, First Community Bank",
+    lifecycle="deployed",
+    risk_tier="high",
+    risk_rationale="Decides access to credit: a consequential decision under the Colorado AI Act "
+    "(SB 24-205), subject to ECOA / Regulation B adverse action and anti-discrimination rules.",
+)
 
 
-def run_scenario(rt: Runtime, echo: Callable[[str], object]) -> int:
+def decision_id(number: int) -> str:
+    return f"german-credit-{number:04d}"
+
+
+def subject_of(number: int) -> str:
+    return f"applicant-{number:04d}"
+
+
+@dataclass
+class ScenarioReport:
+    """What the scenario did and found; ``ok`` when every check passed."""
+
+    failures: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    accuracy: float = 0.0
+    validation_accuracy: float = 0.0
+    approved: int = 0
+    decisions_logged: int = 0
+    outcomes_logged: int = 0
+    model_sha256: str = ""
+    package: PackageSummary | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+@contextmanager
+def _timed(report: ScenarioReport, step: str) -> Iterator[None]:
+    start = time.perf_counter()
+    yield
+    report.timings[step] = time.perf_counter() - start
+
+
+def _check(report: ScenarioReport, path: Path, key: Any, what: str) -> bool:
+    findings = [f for r in verify_path(path, key) for f in r.findings]
+    report.failures.extend(f"{what}: {finding}" for finding in findings)
+    return not findings
+
+
+def _model_version(model: Any, rows: Sequence[Application], validation: float) -> ModelVersion:
+    import sklearn
+    import skops
+
+    from attest.demo.credit_model import THRESHOLD, feature_schema
+
+    return ModelVersion(
+        system=SYSTEM_ID,
+        version=MODEL_VERSION,
+        artifact_sha256=model.sha256,
+        artifact_format="skops",
+        framework=f"scikit-learn {sklearn.__version__} (saved with skops {skops.__version__})",
+        features=tuple(feature_schema(rows)),
+        built_by="Model development, First Community Bank (demo)",
+        training_data={
+            "source": CITATION,
+            "rows": len(rows),
+            "target": "credit_risk: 1 good, 2 bad",
+            "excluded_inputs": list(PROTECTED),
+            "algorithm": "one-hot encoding and standard scaling, logistic regression (C = 1)",
+            "decision_rule": f"approve when the probability of good credit is >= {THRESHOLD}",
+            "validation": {
+                "method": "stratified 5-fold cross-validation, accuracy at the threshold",
+                "accuracy": round(validation, 4),
+            },
+        },
+        limitations=(
+            "Trained on 1,000 German applications of the 1970s to 1990s: not representative of "
+            "the bank's applicants; for demonstration only.",
+            "Inputs outside the ranges and categories seen in training are refused.",
+            "Protected characteristics are not inputs, but other inputs can act as proxies for "
+            "them: test for disparate impact before and during use.",
+        ),
+        lifecycle="validation",
+    )
+
+
+def _model(rt: Runtime, rows: Sequence[Application], report: ScenarioReport, echo: Any) -> Any:
+    """The model: trained and registered, or loaded back from its registered artifact."""
+    from attest.demo.credit_model import cross_validated_accuracy, load, train
+
+    inventory = rt.inventory
+    inventory.register_tenant(Tenant(TENANT, "First Community Bank"))
+    if not any(s.id == SYSTEM_ID for s in inventory.systems(TENANT)):
+        inventory.register_system(TENANT, SYSTEM)
+    version = inventory.model_version(TENANT, SYSTEM_ID, MODEL_VERSION)
+    if version is None:
+        with _timed(report, "train and validate"):
+            model = train(rows)
+            validation = cross_validated_accuracy(rows)
+        version = _model_version(model, rows, validation)
+        inventory.register_model_version(TENANT, version, model.artifact)
+        echo(f"trained and registered model {SYSTEM_ID} {MODEL_VERSION} (sha256 {model.sha256})")
+    else:
+        with _timed(report, "load model"):
+            _, artifact = inventory.artifact(TENANT, version.artifact_sha256)
+            model = load(artifact, rows)
+        echo(f"loaded registered model {SYSTEM_ID} {MODEL_VERSION} (sha256 {model.sha256})")
+    report.validation_accuracy = float(version.training_data["validation"]["accuracy"])
+    report.model_sha256 = model.sha256
+    steps: list[tuple[Lifecycle, Lifecycle, str, str]] = [
+        ("validation", "approved", "Model Risk Management", "independent validation passed"),
+        ("approved", "deployed", "Credit Operations", "deployed for consumer credit"),
+    ]
+    for before, after, by, reason in steps:
+        current = inventory.model_version(TENANT, SYSTEM_ID, MODEL_VERSION)
+        if current is not None and current.lifecycle == before:
+            inventory.change_lifecycle(
+                TENANT, SYSTEM_ID, MODEL_VERSION, after, by=by, reason=reason
+            )
+    return model
+
+
+def _sdk_client(rt: Runtime) -> Any:
+    import attest
+
+    if Settings(home=rt.settings.home).effective_database_url != rt.settings.effective_database_url:
+        raise InvalidInput(
+            "the demo logs through attest.Client.local(ATTEST_HOME), which would open another "
+            "database than this runtime's: set the database through ATTEST_DATABASE_URL"
+        )
+    return attest.Client.local(rt.settings.home, tenant=TENANT)
+
+
+def _log(rt: Runtime, model: Any, rows: Sequence[Application], report: ScenarioReport) -> None:
+    """Each application's decision, then its real outcome; what is already logged is skipped."""
+    from attest.demo.credit_model import THRESHOLD, inputs_of
+
+    with _timed(report, "score"):
+        probabilities = model.probability_good(rows)
+        explanations = model.explain(rows)
+        people = synthetic_identities(len(rows))
+    labels = ["approve" if p >= THRESHOLD else "decline" for p in probabilities]
+    report.approved = labels.count("approve")
+    good = [row["credit_risk"] == 1 for row in rows]
+    report.accuracy = sum((label == "approve") == g for label, g in zip(labels, good, strict=True))
+    report.accuracy /= len(rows)
+    logged = {
+        r["decision_id"]: r
+        for r in rt.decisions.find(TENANT, DecisionFilter(system=SYSTEM_ID, limit=len(rows) + 10))
+    }
+    with _timed(report, "log"):
+        client = _sdk_client(rt)
+        try:
+            for number, (row, probability, explanation, person, label) in enumerate(
+                zip(rows, probabilities, explanations, people, labels, strict=True), 1
+            ):
+                if decision_id(number) in logged:
+                    continue
+                explained: dict[str, Any] = {
+                    "method": "linear-contributions",
+                    "units": "log-odds of good credit",
+                    "base": round(explanation.base, 6),
+                    "attributions": {k: round(v, 6) for k, v in explanation.attributions.items()},
+                }
+                if explanation.reasons:
+                    explained["reasons"] = explanation.reasons
+                client.log_decision(
+                    decision_id=decision_id(number),
+                    system=SYSTEM_ID,
+                    model_version=MODEL_VERSION,
+                    subject=subject_of(number),
+                    inputs=inputs_of(row),
+                    identifiers=person,
+                    protected={name: row[name] for name in PROTECTED},
+                    output={
+                        "label": label,
+                        "score": round(float(probability), 6),
+                        "threshold": THRESHOLD,
+                    },
+                    adverse=label == "decline",
+                    explanation=explained,
+                )
+                report.decisions_logged += 1
+            for number, row in enumerate(rows, 1):
+                earlier = logged.get(decision_id(number))
+                if earlier is not None and earlier["outcome"] is not None:
+                    continue
+                client.log_outcome(
+                    decision_id(number),
+                    "good" if row["credit_risk"] == 1 else "bad",
+                    outcome_id=f"outcome-{number:04d}",
+                )
+                report.outcomes_logged += 1
+            delivered = client.flush(timeout=120)
+            refused = client.errors()
+        finally:
+            client.close()
+    if not delivered or refused:
+        report.failures.append(
+            f"the SDK did not deliver everything ({len(refused)} refused"
+            + (f", first: {refused[0].message}" if refused else "")
+            + ")"
+        )
+
+
+def _ledger_checks(rt: Runtime, work: Path, report: ScenarioReport, echo: Any) -> None:
+    """Prove, erase and prove again, export and verify, audit."""
+    key = rt.keyring.verifier
+    proven = decision_id(PROVEN_NUMBER)
+    proof_path = work / f"{proven}.proof.json"
+    proof_path.write_text(json.dumps(rt.ledger.prove(TENANT, proven).to_json(), indent=2))
+    verified = _check(report, proof_path, key, proven)
+    echo(f"proof of {proven}: {proof_path} -> {'verified' if verified else 'INVALID'}")
+
+    erased_id = decision_id(ERASED_NUMBER)
+    reading = rt.ledger.read_values(TENANT, erased_id)
+    if reading.erased_at is None:
+        receipt = rt.ledger.erase(
+            TENANT, subject_of(ERASED_NUMBER), "demo: the applicant asked for erasure"
+        )
+        echo(f"erased {subject_of(ERASED_NUMBER)}: erasure entry {receipt.id} at {receipt.index}")
+    reading = rt.ledger.read_values(TENANT, erased_id)
+    erased_at = format_time(reading.erased_at) if reading.erased_at else "never"
+    echo(f"vault for {erased_id}: erased {erased_at} ({reading.erasure_reason})")
+    erased_path = work / f"{erased_id}.proof.json"
+    erased_path.write_text(json.dumps(rt.ledger.prove(TENANT, erased_id).to_json(), indent=2))
+    if _check(report, erased_path, key, erased_id):
+        echo("its entry still verifies after erasure")
+
+    bundle = work / "bundle"
+    shutil.rmtree(bundle, ignore_errors=True)
+    size = export_log(rt.store, TENANT, bundle)
+    verified = _check(report, bundle, key, "bundle")
+    echo(f"exported {size} entries to {bundle}: {'verified' if verified else 'INVALID'}")
+
+    audit = audit_tenant(rt.store, TENANT, key)
+    report.failures.extend(f"audit: {finding}" for finding in audit.findings)
+    echo(
+        f"audit: {audit.entries} entries, {audit.checkpoints} checkpoints, "
+        f"{len(audit.findings)} problems"
+    )
+
+
+def _package(rt: Runtime, work: Path, report: ScenarioReport, echo: Any) -> None:
+    """The examination package from the day the first decision was logged to today."""
+    first = rt.decisions.get(TENANT, decision_id(1))["logged_at"]
+    period = Period.of_days(first.astimezone(UTC).date(), datetime.now(UTC).date())
+    out = work / "package"
+    shutil.rmtree(out, ignore_errors=True)
+    out.with_name("package.zip").unlink(missing_ok=True)
+    summary = issue_package(rt.ledger, rt.store, TENANT, SYSTEM_ID, period, out)
+    report.package = summary
+    verified = _check(report, out, rt.keyring.verifier, "package")
+    verified = _check(report, summary.archive, rt.keyring.verifier, "package.zip") and verified
+    echo(
+        f"examination package {out} (+ .zip) for {period.describe()}: {summary.decisions} "
+        f"decisions, {summary.events} outcomes and other entries, {summary.inventory} inventory "
+        f"records, {summary.artifacts} artifact, {summary.checkpoints} checkpoints -> "
+        f"{'verified' if verified else 'INVALID'}"
+    )
+
+
+def run_scenario(rt: Runtime, echo: Callable[[str], object]) -> ScenarioReport:
+    """The whole scenario against ``rt``'s database; nothing is served."""
+    report = ScenarioReport()
+    started = time.perf_counter()
     settings = rt.settings
     settings.home.mkdir(parents=True, exist_ok=True)
     upgrade(rt.engine)
     create_keys(settings)
-    key = rt.keyring.verifier
-    echo(f"verifier key: {key}  (also in {settings.verifier_key_path})")
+    echo(f"verifier key: {rt.keyring.verifier}  (also in {settings.verifier_key_path})")
+    rows = list(applications())
 
-    raw = list(application_entries())
-    submissions = [parse_submission(r, f"application {i + 1}") for i, r in enumerate(raw)]
-    receipts = rt.ledger.append(TENANT, submissions)
-    new = sum(r.created for r in receipts)
+    with _timed(report, "import scikit-learn"):
+        import attest.demo.credit_model  # noqa: F401 - a second or two, counted apart
+    model = _model(rt, rows, report, echo)
+    _log(rt, model, rows, report)
+    rows_logged = rt.decisions.find(TENANT, DecisionFilter(system=SYSTEM_ID, limit=len(rows) + 10))
+    with_outcome = sum(r["outcome"] is not None for r in rows_logged)
     echo(
-        f"logged {len(receipts)} German credit applications for {TENANT} "
-        f"({new} new, {len(receipts) - new} already there); tree size {receipts[-1].tree_size}"
+        f"logged {report.decisions_logged} decisions and {report.outcomes_logged} outcomes through "
+        f"attest.Client.local ({len(rows_logged)} decisions, {with_outcome} with their outcome "
+        f"in the ledger); approved {report.approved} of {len(rows)}, accuracy against the real "
+        f"outcomes {report.accuracy:.3f} (cross-validated {report.validation_accuracy:.3f})"
     )
-    echo("newest checkpoint:\n" + rt.ledger.latest_checkpoint(TENANT).note)
-
+    if len(rows_logged) != len(rows) or with_outcome != len(rows):
+        report.failures.append("not every decision and outcome is in the ledger")
     work = settings.home / "demo"
     work.mkdir(exist_ok=True)
-    proof_path = work / f"{PROVEN_ENTRY}.proof.json"
-    proof_path.write_text(json.dumps(rt.ledger.prove(TENANT, PROVEN_ENTRY).to_json(), indent=2))
-    failures = sum(len(r.findings) for r in verify_path(proof_path, key))
-    echo(f"proof of {PROVEN_ENTRY}: {proof_path} -> {'verified' if not failures else 'INVALID'}")
-
-    reading = rt.ledger.read_values(TENANT, "german-credit-0007")
-    if reading.erased_at is None:
-        receipt = rt.ledger.erase(TENANT, ERASED_SUBJECT, "demo: applicant asked for erasure")
-        echo(f"erased {ERASED_SUBJECT}: erasure entry {receipt.id} at index {receipt.index}")
-    reading = rt.ledger.read_values(TENANT, "german-credit-0007")
-    erased_at = format_time(reading.erased_at) if reading.erased_at else "never"
-    echo(f"vault for german-credit-0007: erased {erased_at} ({reading.erasure_reason})")
-    erased_proof = rt.ledger.prove(TENANT, "german-credit-0007").to_json()
-    erased_path = work / "german-credit-0007.proof.json"
-    erased_path.write_text(json.dumps(erased_proof, indent=2))
-    failures += sum(len(r.findings) for r in verify_path(erased_path, key))
-    echo("its entry still verifies after erasure" if not failures else "ERASED ENTRY INVALID")
-
-    bundle = work / "bundle"
-    if bundle.exists():
-        for child in bundle.iterdir():
-            child.unlink()
-    size = export_log(rt.store, TENANT, bundle)
-    bundle_findings = [f for r in verify_path(bundle, key) for f in r.findings]
-    echo(f"exported {size} entries to {bundle}: {'verified' if not bundle_findings else 'INVALID'}")
-
-    report = audit_tenant(rt.store, TENANT, key)
-    echo(
-        f"audit: {report.entries} entries, {report.checkpoints} checkpoints, "
-        f"{len(report.findings)} problems"
-    )
+    with _timed(report, "ledger checks"):
+        _ledger_checks(rt, work, report, echo)
+    with _timed(report, "package"):
+        _package(rt, work, report, echo)
+    report.timings["total"] = time.perf_counter() - started
+    echo("timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in report.timings.items()))
     command = Path(sys.argv[0]).name == "attest" and sys.argv[0] or "attest"
-    echo(f"verify offline yourself: {command} verify {bundle} --key {settings.verifier_key_path}")
-    return 1 if failures or bundle_findings or report.findings else 0
+    key_path = settings.verifier_key_path
+    echo(f"verify offline yourself: {command} verify {work / 'package'} --key {key_path}")
+    for failure in report.failures:
+        echo(f"FAILED: {failure}")
+    return report

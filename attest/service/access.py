@@ -181,6 +181,13 @@ class Access:
             }
         )
 
+    def set_password(self, username: str, password: str) -> None:
+        if len(password) < MIN_PASSWORD:
+            raise InvalidInput(f"field 'password' must have at least {MIN_PASSWORD} characters")
+        if self.store.user(username) is None:
+            raise NotFound(f"no user {username}")
+        self.store.set_password(username, _HASHER.hash(password))
+
     def authenticate_user(self, username: str, password: str) -> Principal:
         record = self.store.user(username) if USERNAME.fullmatch(username) else None
         try:

@@ -78,6 +78,9 @@ class Inventory:
     ) -> Receipt:
         """Record a model version; its artifact, when given, must hash to ``artifact_sha256``."""
         self.system(tenant, version.system)
+        key = {"system": version.system, "version": version.version}
+        if self.store.table_row(tenant, "model_versions", key) is not None:
+            raise Conflict(f"model version {version.system}/{version.version} already exists")
         if artifact is not None:
             digest = hashlib.sha256(artifact).hexdigest()
             if digest != version.artifact_sha256:
@@ -89,9 +92,6 @@ class Inventory:
             self.store.put_artifact(
                 tenant, digest, version.artifact_format, artifact, self.ledger.clock()
             )
-        key = {"system": version.system, "version": version.version}
-        if self.store.table_row(tenant, "model_versions", key) is not None:
-            raise Conflict(f"model version {version.system}/{version.version} already exists")
         (receipt,) = self.ledger.append(
             tenant,
             [

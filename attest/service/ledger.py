@@ -245,7 +245,7 @@ class Ledger:
             fingerprint=fingerprint(
                 self._fingerprint_key,
                 _submitted_header(tenant, submission, entry_id),
-                submitted_bytes,
+                _as_sent(submission, submitted_bytes),
             ),
             subject=submission.subject,
             position=position,
@@ -327,6 +327,34 @@ class Ledger:
             consistency_proof=tuple(self._hash_ranges(tenant, consistency, material.hashes)),
         )
 
+    def proof_hashes(
+        self,
+        tenant: str,
+        inclusion: Sequence[tuple[int, int]] = (),
+        consistency: Sequence[tuple[int, int]] = (),
+    ) -> tuple[list[tuple[bytes, ...]], list[tuple[bytes, ...]]]:
+        """Many proofs at once, each against a tree size the caller chose.
+
+        ``inclusion`` lists ``(index, size)`` pairs, ``consistency`` lists ``(size1, size2)``
+        pairs (0 < size1 <= size2). Unlike :meth:`prove`, which answers for the newest checkpoint,
+        this lets many proofs share one checkpoint the log signed earlier. The node hashes of all
+        of them are read in one go; the sizes must not exceed the log's newest checkpoint.
+        """
+        check_tenant(tenant)
+        for size1, size2 in consistency:
+            if not 0 < size1 <= size2:
+                raise InvalidInput(f"no consistency proof from size {size1} to size {size2}")
+        inclusion_parts = [inclusion_ranges(index, size) for index, size in inclusion]
+        consistency_parts = [consistency_ranges(size1, size2) for size1, size2 in consistency]
+        needed = nodes_for_ranges(
+            r for part in (*inclusion_parts, *consistency_parts) for r in part
+        )
+        hashes = self.store.node_hashes(tenant, needed)
+        return (
+            [tuple(self._hash_ranges(tenant, ranges, hashes)) for ranges in inclusion_parts],
+            [tuple(self._hash_ranges(tenant, ranges, hashes)) for ranges in consistency_parts],
+        )
+
     @staticmethod
     def _hash_ranges(tenant: str, ranges: list[Range], hashes: dict[NodeID, bytes]) -> list[bytes]:
         try:
@@ -405,6 +433,14 @@ def _path_of(error: InvalidInput) -> str:
         pointer, _, rest = message.partition(": ")
         return f"{pointer if pointer != '/' else ''}': {rest}"
     return f"': {message}"
+
+
+def _as_sent(submission: Submission, submitted_bytes: bytes) -> bytes:
+    """The body's bytes without the members the server derived."""
+    if not any(name in submission.body for name in submission.derived):
+        return submitted_bytes
+    sent = {k: v for k, v in submission.body.items() if k not in submission.derived}
+    return canonical_bytes(sent)
 
 
 def _submitted_header(tenant: str, submission: Submission, entry_id: str) -> bytes:

@@ -213,3 +213,29 @@ def test_decision_listing_filters_and_pages_newest_first(
     assert [r["decision_id"] for r in page] == ["d8", "d7", "d5", "d4"]
     rest = decisions.find(tenant, DecisionFilter(label="decline", before_index=page[-1]["idx"]))
     assert [r["decision_id"] for r in rest] == ["d2", "d1"]
+
+
+def test_a_retry_after_the_version_changed_status_is_still_the_same_decision(
+    services: tuple[Inventory, Decisions], tenant: str
+) -> None:
+    inventory, decisions = services
+    inventory.register_model_version(tenant, _version("v5", "validation"))
+    (first,) = decisions.ingest(tenant, [_decision("late", model_version="v5")], 10)
+    assert first.flags == ("unapproved_model_version",)
+    inventory.change_lifecycle(tenant, "credit-underwriting", "v5", "approved", by="v", reason="ok")
+    (retry,) = decisions.ingest(tenant, [_decision("late", model_version="v5")], 10)
+    assert (retry.index, retry.created) == (first.index, False)
+
+
+def test_an_outcome_sent_twice_without_an_id_is_stored_once(
+    services: tuple[Inventory, Decisions], tenant: str
+) -> None:
+    _, decisions = services
+    decisions.ingest(tenant, [_decision("d1")], 10)
+    outcome = {"decision_id": "d1", "outcome": "repaid"}
+    (first,) = decisions.record_outcomes(tenant, [outcome], 10)
+    (again,) = decisions.record_outcomes(tenant, [outcome], 10)
+    assert (again.id, again.index, again.created) == (first.id, first.index, False)
+    (corrected,) = decisions.record_outcomes(tenant, [outcome | {"outcome": "defaulted"}], 10)
+    assert corrected.created and corrected.id != first.id
+    assert decisions.get(tenant, "d1")["outcome"] == "defaulted"

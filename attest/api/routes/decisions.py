@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query
 
-from attest.api.deps import INGEST, READ, JsonBody, PrincipalDep, RuntimeDep, allowed
+from attest.api.deps import INGEST, READ, JsonBody, RuntimeDep, allowed
 from attest.errors import InvalidInput
 from attest.service.access import Principal, tenant_of
 from attest.service.decisions import Accepted
@@ -54,21 +54,21 @@ def _outcomes(runtime: Any, principal: Principal, tenant: str, items: list[Any])
 
 @router.post("/api/v1/tenants/{tenant}/decisions", status_code=201)
 def create_decision(
-    tenant: str, body: JsonBody, runtime: RuntimeDep, principal: Ingester
+    tenant: str, principal: Ingester, body: JsonBody, runtime: RuntimeDep
 ) -> dict[str, Any]:
     return _ingest(runtime, principal, tenant, [body])
 
 
 @router.post("/api/v1/tenants/{tenant}/decisions/batch", status_code=201)
 def create_decisions(
-    tenant: str, body: JsonBody, runtime: RuntimeDep, principal: Ingester
+    tenant: str, principal: Ingester, body: JsonBody, runtime: RuntimeDep
 ) -> dict[str, Any]:
     return _ingest(runtime, principal, tenant, _batch(body, "decisions"))
 
 
 @router.post("/api/v1/tenants/{tenant}/outcomes", status_code=201)
 def create_outcomes(
-    tenant: str, body: JsonBody, runtime: RuntimeDep, principal: Ingester
+    tenant: str, principal: Ingester, body: JsonBody, runtime: RuntimeDep
 ) -> dict[str, Any]:
     return _outcomes(runtime, principal, tenant, _batch(body, "outcomes"))
 
@@ -78,21 +78,21 @@ def create_outcomes(
 
 @router.post("/api/v1/decisions", status_code=201)
 def create_decision_for_key(
-    body: JsonBody, runtime: RuntimeDep, principal: PrincipalDep, tenant: TenantHeader = None
+    principal: Ingester, body: JsonBody, runtime: RuntimeDep, tenant: TenantHeader = None
 ) -> dict[str, Any]:
     return _ingest(runtime, principal, tenant_of(principal, tenant), [body])
 
 
 @router.post("/api/v1/decisions/batch", status_code=201)
 def create_decisions_for_key(
-    body: JsonBody, runtime: RuntimeDep, principal: PrincipalDep, tenant: TenantHeader = None
+    principal: Ingester, body: JsonBody, runtime: RuntimeDep, tenant: TenantHeader = None
 ) -> dict[str, Any]:
     return _ingest(runtime, principal, tenant_of(principal, tenant), _batch(body, "decisions"))
 
 
 @router.post("/api/v1/outcomes", status_code=201)
 def create_outcomes_for_key(
-    body: JsonBody, runtime: RuntimeDep, principal: PrincipalDep, tenant: TenantHeader = None
+    principal: Ingester, body: JsonBody, runtime: RuntimeDep, tenant: TenantHeader = None
 ) -> dict[str, Any]:
     return _outcomes(runtime, principal, tenant_of(principal, tenant), _batch(body, "outcomes"))
 

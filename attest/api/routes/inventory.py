@@ -25,7 +25,7 @@ def read_systems(tenant: str, runtime: RuntimeDep, _: Reader) -> dict[str, Any]:
 
 
 @router.post("", status_code=201)
-def create_system(tenant: str, body: JsonBody, runtime: RuntimeDep, _: Writer) -> dict[str, Any]:
+def create_system(tenant: str, _: Writer, body: JsonBody, runtime: RuntimeDep) -> dict[str, Any]:
     system = AISystem.parse(body)
     receipt = runtime.inventory.register_system(tenant, system)
     return {"system": system.to_json(), "index": receipt.index}
@@ -40,7 +40,7 @@ def read_system(tenant: str, system: str, runtime: RuntimeDep, _: Reader) -> dic
 
 @router.put("/{system}")
 def update_system(
-    tenant: str, system: str, body: JsonBody, runtime: RuntimeDep, _: Writer
+    tenant: str, system: str, _: Writer, body: JsonBody, runtime: RuntimeDep
 ) -> dict[str, Any]:
     changed = AISystem.parse(body)
     if changed.id != system:
@@ -51,7 +51,7 @@ def update_system(
 
 @router.post("/{system}/versions", status_code=201)
 def create_model_version(
-    tenant: str, system: str, body: JsonBody, runtime: RuntimeDep, _: Writer
+    tenant: str, system: str, _: Writer, body: JsonBody, runtime: RuntimeDep
 ) -> dict[str, Any]:
     """Register a model version; ``artifact`` (base64) is optional and must match its hash."""
     if not isinstance(body, dict):
@@ -84,9 +84,9 @@ def change_lifecycle(
     tenant: str,
     system: str,
     version: str,
+    principal: Annotated[Principal, Depends(allowed(LIFECYCLE))],
     body: JsonBody,
     runtime: RuntimeDep,
-    principal: Annotated[Principal, Depends(allowed(LIFECYCLE))],
 ) -> dict[str, Any]:
     """Move a model version through draft → validation → approved → deployed → retired."""
     if not isinstance(body, dict) or body.get("lifecycle") not in get_args(Lifecycle):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -15,8 +15,21 @@ router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
 Admin = Annotated[Principal, Depends(allowed(ADMIN))]
 
 
+def _expiry(value: Any) -> datetime | None:
+    """Field ``expires_at``: absent, or a time with its offset (never quietly no expiry)."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise InvalidInput("field 'expires_at' must be an RFC 3339 time with an offset")
+    return moment.astimezone(UTC)  # SQLite keeps a time's wall clock but not its offset
+
+
 @router.post("", status_code=201)
-def create_key(body: JsonBody, runtime: RuntimeDep, principal: Admin) -> dict[str, Any]:
+def create_key(principal: Admin, body: JsonBody, runtime: RuntimeDep) -> dict[str, Any]:
     """Issue a key; the answer holds the only copy of its secret."""
     if not isinstance(body, dict):
         raise InvalidInput("the body must be a JSON object")
@@ -29,12 +42,11 @@ def create_key(body: JsonBody, runtime: RuntimeDep, principal: Admin) -> dict[st
             and (tenant != ALL_TENANTS or ALL_TENANTS in principal.tenants)
         ):
             raise Forbidden(f"{principal.name} may not issue keys for tenant {tenant}")
-    expires = body.get("expires_at")
     issued = runtime.access.issue_key(
         str(body.get("name", "")),
         [str(r) for r in roles],
         [str(t) for t in tenants],
-        datetime.fromisoformat(expires) if isinstance(expires, str) else None,
+        _expiry(body.get("expires_at")),
     )
     return {"key_id": issued.key_id, "token": issued.token}
 

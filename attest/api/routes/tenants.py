@@ -16,7 +16,7 @@ router = APIRouter(prefix="/api/v1/tenants", tags=["tenants"])
 
 @router.post("", status_code=201)
 def create_tenant(
-    body: JsonBody, runtime: RuntimeDep, principal: Annotated[Principal, Depends(allowed(ADMIN))]
+    principal: Annotated[Principal, Depends(allowed(ADMIN))], body: JsonBody, runtime: RuntimeDep
 ) -> dict[str, Any]:
     """Register a client bank; its log starts with this registration."""
     if ALL_TENANTS not in principal.tenants:

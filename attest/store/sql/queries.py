@@ -27,6 +27,12 @@ def _plain(row: Mapping[Any, Any]) -> dict[str, Any]:
     return result
 
 
+def _utc_bound(moment: datetime) -> datetime:
+    """A time to compare with stored times, in UTC: SQLite keeps the wall time without its
+    offset, so another offset would compare wrongly (a time without offset is taken as UTC)."""
+    return moment.astimezone(UTC) if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 class SqlQueries:
     """:class:`~attest.store.base.QueryStore` over the projection tables."""
 
@@ -75,9 +81,9 @@ class SqlQueries:
                 d.c.flags.is_not(None) if query.flagged else d.c.flags.is_(None)
             )
         if query.since is not None:
-            statement = statement.where(d.c.logged_at >= query.since)
+            statement = statement.where(d.c.logged_at >= _utc_bound(query.since))
         if query.until is not None:
-            statement = statement.where(d.c.logged_at < query.until)
+            statement = statement.where(d.c.logged_at < _utc_bound(query.until))
         if query.before_index is not None:
             statement = statement.where(d.c.idx < query.before_index)
         statement = statement.order_by(d.c.idx.desc()).limit(query.limit)

@@ -1,0 +1,81 @@
+"""Fixtures of the web tests: one seeded SQLite home per test process, a fresh app per test."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from attest.api import create_app
+from attest.runtime import Runtime
+from tests.web.seed import PASSWORD, make_runtime, seed
+
+with warnings.catch_warnings():
+    # Starlette announces a future httpx change as a UserWarning, which `filterwarnings = error`
+    # would turn into a collection error (as in tests/api/conftest.py).
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    from fastapi.testclient import TestClient
+
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_of(html: str) -> str:
+    found = CSRF_FIELD.search(html)
+    assert found, "the page has no CSRF token field"
+    return found.group(1)
+
+
+@pytest.fixture(scope="session")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
+    """Two banks on SQLite in a temporary ATTEST_HOME, shared by the tests of one process."""
+    runtime = make_runtime(tmp_path_factory.mktemp("web") / "home")
+    seed(runtime)
+    yield runtime
+    runtime.close()
+
+
+@pytest.fixture
+def app_client(seeded: Runtime, monkeypatch: pytest.MonkeyPatch) -> Callable[..., TestClient]:
+    """Clients of one fresh app (its own logout memory), over HTTPS as in production."""
+    monkeypatch.delenv("ATTEST_WEB_SECURE_COOKIES", raising=False)
+    app = create_app(seeded)
+
+    def make(base_url: str = "https://testserver") -> TestClient:
+        return TestClient(app, base_url=base_url, follow_redirects=False)
+
+    return make
+
+
+@pytest.fixture
+def client(app_client: Callable[..., TestClient]) -> TestClient:
+    return app_client()
+
+
+def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> httpx.Response:
+    """Fill in the sign-in form as a browser would; the answer is not followed."""
+    token = csrf_of(client.get("/login").text)
+    return client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token}
+    )
+
+
+@pytest.fixture
+def as_user(app_client: Callable[..., TestClient]) -> Callable[[str], TestClient]:
+    """A client signed in as the named user."""
+
+    def make(username: str) -> TestClient:
+        client = app_client()
+        answer = sign_in(client, username)
+        assert answer.status_code == 303, answer.text
+        return client
+
+    return make
+
+
+@pytest.fixture
+def home(seeded: Runtime) -> Path:
+    return seeded.settings.home

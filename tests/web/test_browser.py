@@ -1,0 +1,224 @@
+"""The web app in a real browser: Debian's Chromium, driven by Playwright, against a real server.
+
+The server is uvicorn on a free loopback port, in a thread, over a seeded SQLite home of its own.
+Run only these with ``pytest -m browser``. They skip, saying why, only when /usr/bin/chromium (or
+Playwright) is missing and ATTEST_TEST_REQUIRE_BROWSER is not set; CI sets it, so there a missing
+browser fails the run instead.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from attest.api import create_app
+from attest.runtime import Runtime
+from tests.web.seed import (
+    ATTRIBUTIONS,
+    BANK_A,
+    BANK_A_NAME,
+    BANK_B_NAME,
+    PASSWORD,
+    PERSONAL,
+    REASONS,
+    make_runtime,
+    seed,
+    tamper,
+)
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+REQUIRE_BROWSER = os.environ.get("ATTEST_TEST_REQUIRE_BROWSER", "") not in ("", "0")
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("web-browser")]
+
+
+def _browser_missing() -> str | None:
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is not installed (apt-get install chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed (pip install -e '.[dev]')"
+    return None
+
+
+def _need_browser() -> None:
+    missing = _browser_missing()
+    if missing is None:
+        return
+    if REQUIRE_BROWSER:
+        pytest.fail(f"browser tests are required (ATTEST_TEST_REQUIRE_BROWSER) but {missing}")
+    pytest.skip(f"browser tests skipped: {missing}")
+
+
+@dataclass
+class Server:
+    url: str
+    runtime: Runtime
+
+
+def _serve(app: Any) -> Iterator[str]:
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        app, log_level="warning", access_log=False, lifespan="off", ws="none", http="h11"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    _need_browser()
+    runtime = make_runtime(tmp_path_factory.mktemp("browser") / "home")
+    seed(runtime)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ATTEST_WEB_SECURE_COOKIES", "false")  # plain HTTP on loopback
+        app = create_app(runtime)
+    for url in _serve(app):
+        yield Server(url, runtime)
+    runtime.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    _need_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any, server: Server) -> Iterator[Any]:
+    context = browser.new_context(base_url=server.url)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def _sign_in(page: Any, username: str = "alice", password: str = PASSWORD) -> None:
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_an_officer_goes_from_the_inventory_to_a_verified_decision(
+    page: Any, server: Server
+) -> None:
+    page.goto("/")
+    assert page.url.endswith("/login")  # no session: sign in first
+    _sign_in(page, password="not the password")
+    assert page.locator(".error").inner_text() == "Wrong username or password."
+    _sign_in(page)
+
+    # The inventory: only the bank the officer may reach.
+    page.wait_for_url(re.compile(r"/$"))
+    assert page.locator("h1").inner_text() == "AI system inventory"
+    body = page.locator("main").inner_text()
+    assert BANK_A_NAME in body and BANK_B_NAME not in body
+    assert "Consequential credit decisions" in body  # the risk rationale
+
+    # The system and its model versions.
+    page.get_by_role("link", name="Credit underwriting").click()
+    page.wait_for_url(re.compile(r"/systems/credit-underwriting$"))
+    assert (
+        page.locator("#version-v1 code.hash").inner_text()
+        == server.runtime.inventory.model_version(
+            BANK_A, "credit-underwriting", "v1"
+        ).artifact_sha256
+    )  # type: ignore[union-attr]
+    assert "Not validated for business loans" in page.locator("#version-v2").inner_text()
+
+    # The explorer, filtered: adverse declines logged since 2020, newest first.
+    page.get_by_role("link", name="Decisions of this system").click()
+    page.wait_for_url(re.compile(r"/decisions\?system=credit-underwriting$"))
+    page.fill("#f-since", "2020-01-01T00:00:00")
+    page.select_option("#f-adverse", "yes")
+    page.fill("#f-label", "decline")
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url(re.compile(r"label=decline"))
+    rows = page.locator("table.decisions tbody tr")
+    labels = [rows.nth(i).locator("td").nth(4).inner_text() for i in range(rows.count())]
+    assert labels and set(labels) == {"decline"}
+    ids = [rows.nth(i).locator("td").nth(1).inner_text() for i in range(rows.count())]
+    assert ids[:3] == ["a-unknown", "a-030", "a-027"]
+
+    # A decision: its factors as bars, its reason codes and its proof.
+    rows.nth(1).get_by_role("link").click()
+    page.wait_for_url(re.compile(r"/decisions/a-030$"))
+    bars = page.locator("svg.attributions g.factor")
+    assert bars.count() == len(ATTRIBUTIONS)
+    drawn = [
+        (bars.nth(i).get_attribute("data-feature"), bars.nth(i).locator("rect").bounding_box())
+        for i in range(bars.count())
+    ]
+    assert [name for name, _ in drawn] == sorted(ATTRIBUTIONS, key=lambda k: -abs(ATTRIBUTIONS[k]))
+    widths = [box["width"] for _, box in drawn]
+    assert all(w > 0 for w in widths) and widths == sorted(widths, reverse=True)
+    assert "bar-neg" in (bars.nth(0).locator("rect").get_attribute("class") or "")
+    for code in REASONS:
+        assert page.get_by_text(code).is_visible()
+    size = server.runtime.ledger.latest_checkpoint(BANK_A).size
+    assert page.locator("#proof-badge").inner_text() == f"✔ Verified in checkpoint {size}"
+    assert not any(value in page.content() for value in PERSONAL)
+
+    # Signing out ends the session.
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(re.compile(r"/login$"))
+    page.goto("/tenants/bank-a/decisions/a-030")
+    assert page.url.endswith("/login")
+
+
+def test_a_tampered_entry_shows_the_failure_badge(page: Any, server: Server) -> None:
+    page.goto("/login")
+    _sign_in(page)
+    page.wait_for_url(re.compile(r"/$"))
+    page.goto("/tenants/bank-a/decisions/a-tamper")
+    assert page.locator("#proof-badge").inner_text().startswith("✔ Verified in checkpoint")
+
+    tamper(server.runtime, BANK_A, "a-tamper")
+    page.reload()
+    badge = page.locator("#proof-badge")
+    assert badge.inner_text() == "✘ Verification failed"
+    assert "fail" in (badge.get_attribute("class") or "")
+    findings = page.locator("ul.findings").inner_text()
+    assert "is not in the signed tree" in findings
+    assert "disagrees with the logged entry on: inputs" in findings
