@@ -6,11 +6,14 @@ import statistics
 import textwrap
 from dataclasses import dataclass, field
 
+from bench import decisions_report
 from bench.append import AppendResult
 from bench.biglog import BigLogResult
+from bench.ingest import IngestResult
 from bench.machine import Machine
 from bench.plan import QUICK, Plan
 from bench.reference import EntrySizes, ReferenceResult
+from bench.sdk_cost import SdkCost
 from bench.stats import Summary
 from bench.targets import APPEND_BATCH, AUDIT, PROOF, Target, append_target
 
@@ -26,6 +29,8 @@ class Results:
     reference: list[ReferenceResult] = field(default_factory=list)
     sizes: EntrySizes | None = None
     big: list[BigLogResult] = field(default_factory=list)
+    ingest: list[IngestResult] = field(default_factory=list)
+    sdk: list[SdkCost] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     failures: int = 0
     peak_rss_kib: int = 0
@@ -128,6 +133,7 @@ def _targets(results: Results) -> list[str]:
                 _verdict(AUDIT, audit),
             ]
         )
+    rows += decisions_report.target_rows(results.ingest, results.sdk)
     return [
         "## Targets",
         "",
@@ -349,5 +355,7 @@ def render(results: Results) -> str:
     lines += _reference(results)
     if results.big:
         lines += _big_log(results)
+    if results.ingest or results.sdk:
+        lines += decisions_report.render_sections(results.ingest, results.sdk)
     lines += _how_measured(results)
     return "\n".join(lines).rstrip() + "\n"

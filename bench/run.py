@@ -17,10 +17,12 @@ from sqlalchemy.engine import make_url
 from bench.append import measure_append
 from bench.biglog import measure_big_log
 from bench.databases import Backend, postgres_admin_url, postgres_unavailable
+from bench.ingest import measure_http_ingest
 from bench.machine import describe
 from bench.plan import FULL, QUICK
 from bench.reference import measure_reference
 from bench.report import Results, render
+from bench.sdk_cost import measure as measure_sdk_cost
 from bench.stats import progress
 
 T = TypeVar("T")
@@ -88,6 +90,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         big = _attempt(results, what, partial(measure_big_log, backend, plan))
         if big is not None:
             results.big.append(big)
+    for backend in backends:
+        for workers in (1, 4):
+            what = f"{backend.label} HTTP ingest with {workers} worker(s)"
+            count = 10_000 if plan.quick else 60_000
+            measured = _attempt(
+                results, what, partial(measure_http_ingest, backend, workers, decisions=count)
+            )
+            if measured is not None:
+                results.ingest.append(measured)
+    calls = 20_000 if plan.quick else 200_000
+    for rate in (None, 10_000.0):
+        cost = _attempt(results, "SDK cost", partial(measure_sdk_cost, calls, rate=rate))
+        if cost is not None:
+            results.sdk.append(cost)
     results.peak_rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     results.wall_seconds = time.perf_counter() - started
     arguments.output.parent.mkdir(parents=True, exist_ok=True)

@@ -41,3 +41,14 @@ def test_every_attest_command_in_the_readme_exists() -> None:
                 break
             assert word in group.commands, f"README mentions unknown command: {line}"
             group = group.commands[word]
+
+
+def test_every_api_route_is_in_docs_api(tmp_path: Path) -> None:
+    from attest.api import create_app
+    from attest.runtime import Runtime
+
+    documented = (ROOT / "docs" / "api.md").read_text()
+    app = create_app(Runtime(Settings(home=tmp_path)))
+    for path, methods in app.openapi()["paths"].items():
+        for method in methods:
+            assert path in documented, f"{method.upper()} {path} is not in docs/api.md"
