@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from attest.core.canonical import MAX_SAFE_INTEGER, canonical_bytes
-from attest.errors import InvalidInput
+from attest.errors import CanonicalJSONError, InvalidInput
 
 ENVELOPE_VERSION = 1
 SALT_SIZE = 32
@@ -187,7 +187,12 @@ def seal_sensitive(
             container = child
         parent, key = _step(container, tokens[-1], pointer)
         value = parent[key]
-        value_bytes = canonical_bytes(value)
+        try:
+            value_bytes = canonical_bytes(value)
+        except CanonicalJSONError as error:  # name the place in the body, not in the value
+            inner, _, problem = str(error).partition(": ")
+            path = pointer if inner == "/" else pointer + inner
+            raise CanonicalJSONError(f"{path}: {problem}") from None
         parent[key] = {"commit": COMMITMENT_PREFIX + hashlib.sha256(salt + value_bytes).hexdigest()}
         taken.append(SealedValue(pointer, salt, value, value_bytes))
     return sealed_body, taken

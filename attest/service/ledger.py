@@ -209,35 +209,42 @@ class Ledger:
         """One entry's canonical bytes, leaf hash and fingerprint, and its sealed values."""
         position = _position_of(submission, label)
         entry_id = submission.id or uuid7(unix_ms, self.random(10))
-        try:  # before sealing, which canonicalises each sensitive value on its own
-            submitted_bytes = canonical_bytes(submission.body)
-        except InvalidInput as error:
-            raise InvalidInput(f"{position}: field 'body{_path_of(error)}") from None
-        body_bytes = submitted_bytes
         body = submission.body
         vault: list[VaultRecord] = []
-        if submission.sensitive:
-            assert submission.subject is not None  # parse_submission guarantees it
-            salts = [self.random(SALT_SIZE) for _ in submission.sensitive]
-            body, taken = seal_sensitive(submission.body, submission.sensitive, salts)
-            key = data_keys[submission.subject]
-            vault = [
-                VaultRecord(
-                    entry_id,
-                    t.pointer,
-                    submission.subject,
-                    seal_value(key, tenant, entry_id, t.pointer, t.salt, t.value_bytes),
-                )
-                for t in taken
-            ]
+        sealed_size = 0
+        try:
+            if submission.sensitive:
+                assert submission.subject is not None  # parse_submission guarantees it
+                salts = [self.random(SALT_SIZE) for _ in submission.sensitive]
+                body, taken = seal_sensitive(submission.body, submission.sensitive, salts)
+                key = data_keys[submission.subject]
+                vault = [
+                    VaultRecord(
+                        entry_id,
+                        t.pointer,
+                        submission.subject,
+                        seal_value(key, tenant, entry_id, t.pointer, t.salt, t.value_bytes),
+                    )
+                    for t in taken
+                ]
+                sealed_size = sum(len(t.value_bytes) for t in taken)
             body_bytes = canonical_bytes(body)
+        except InvalidInput as error:
+            raise InvalidInput(f"{position}: field 'body{_path_of(error)}") from None
         header = envelope_header(submission, entry_id=entry_id, tenant=tenant, time=time_text)
         data = envelope_bytes(header, body_bytes)
-        size = max(len(data), len(submitted_bytes))  # sealed values count too
+        size = len(data) + sealed_size  # sealed values count too
         if size > self.max_entry_bytes:
             raise InvalidInput(
                 f"{position}: entry is {size} bytes, over the limit of {self.max_entry_bytes}"
             )
+        # The retry fingerprint covers what was sent: with sensitive values sealed (random
+        # salts), the entry's bytes differ each time, so the sent body is encoded instead.
+        sent = (
+            _as_sent(submission, body_bytes)
+            if not submission.sensitive
+            else _sent_bytes(submission)
+        )
         entry = NewEntry(
             entry_id=entry_id,
             leaf_hash=hash_leaf(data),
@@ -245,7 +252,7 @@ class Ledger:
             fingerprint=fingerprint(
                 self._fingerprint_key,
                 _submitted_header(tenant, submission, entry_id),
-                _as_sent(submission, submitted_bytes),
+                sent,
             ),
             subject=submission.subject,
             position=position,
@@ -441,6 +448,12 @@ def _as_sent(submission: Submission, submitted_bytes: bytes) -> bytes:
         return submitted_bytes
     sent = {k: v for k, v in submission.body.items() if k not in submission.derived}
     return canonical_bytes(sent)
+
+
+def _sent_bytes(submission: Submission) -> bytes:
+    """A deterministic encoding of the body as sent (never stored, never verified outside)."""
+    sent = {k: v for k, v in submission.body.items() if k not in submission.derived}
+    return json.dumps(sent, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def _submitted_header(tenant: str, submission: Submission, entry_id: str) -> bytes:
