@@ -13,7 +13,7 @@ from attest.service.audit import audit_tenant
 from bench.databases import Backend, BenchLedger, fresh_ledger
 from bench.plan import Plan
 from bench.stats import Summary, progress
-from bench.workload import small_body
+from bench.workload import ENTRY_TYPE, small_body
 
 TENANT = "big-log"
 
@@ -50,7 +50,7 @@ def _build(bench: BenchLedger, plan: Plan, wanted: set[int]) -> tuple[float, dic
     step = max(1, plan.log_size // plan.log_batch // 10)
     for number, start in enumerate(range(0, plan.log_size, plan.log_batch), 1):
         stop = min(start + plan.log_batch, plan.log_size)
-        batch = [Submission(type="decision", body=small_body(n)) for n in range(start, stop)]
+        batch = [Submission(type=ENTRY_TYPE, body=small_body(n)) for n in range(start, stop)]
         began = time.perf_counter()
         receipts = bench.ledger.append(TENANT, batch)
         spent += time.perf_counter() - began

@@ -90,6 +90,11 @@ def small_body(number: int) -> dict[str, Any]:
     return {"n": number, "score": round((number * 7919 % 10_000) / 10_000, 4), "label": "ok"}
 
 
+# Not "decision": that type also writes the decisions query table, which the HTTP ingest
+# measurement covers; these measure the ledger itself.
+ENTRY_TYPE = "credit.record"
+
+
 def submissions(bodies: list[dict[str, Any]]) -> list[Submission]:
     """Submissions without ids: the ledger assigns a UUIDv7, as for most callers."""
-    return [Submission(type="decision", body=body, system="credit-underwriting") for body in bodies]
+    return [Submission(type=ENTRY_TYPE, body=body, system="credit-underwriting") for body in bodies]

@@ -12,14 +12,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-Mode = Literal["upsert", "update"]
+Mode = Literal["insert", "upsert", "update"]
 
 
 @dataclass(frozen=True)
 class ProjectionRow:
     """Write ``values`` to the row of ``table`` identified by ``key`` (the tenant is implied).
 
-    ``upsert`` creates or replaces the named columns; ``update`` changes an existing row only.
+    ``insert`` creates a row whose key is new (it is an entry's own id); ``upsert`` creates or
+    replaces the named columns; ``update`` changes an existing row only.
     """
 
     table: str
@@ -107,6 +108,7 @@ def _decision(envelope: dict[str, Any], index: int) -> list[ProjectionRow]:
                 "outcome": None,
                 "outcome_index": None,
             },
+            mode="insert",
         )
     ]
 
@@ -123,6 +125,7 @@ def _outcome(envelope: dict[str, Any], index: int) -> list[ProjectionRow]:
                 "outcome": body["outcome"],
                 "observed_at": _time(body.get("observed_at")),
             },
+            mode="insert",
         ),
         ProjectionRow(
             "decisions",

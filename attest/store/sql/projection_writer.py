@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, update
+from sqlalchemy import JSON, Connection, Table, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from attest.core.projections import ProjectionRow
@@ -28,10 +29,35 @@ def apply_projections(
     for (name, mode, keys, values), run in groupby(ordered, key=_shape):
         table = PROJECTION_TABLES[name]
         batch = list(run)
-        if mode == "upsert":
+        if mode == "insert" and dialect == "postgresql":
+            _copy(conn, table, tenant, (*keys, *values), batch)
+        elif mode in ("insert", "upsert"):
             _upsert(conn, dialect, table, tenant, keys, values, batch)
         else:
             _update(conn, table, tenant, keys, values, batch)
+
+
+def _copy(
+    conn: Connection,
+    table: Table,
+    tenant: str,
+    columns: tuple[str, ...],
+    batch: list[ProjectionRow],
+) -> None:
+    """New rows through PostgreSQL's COPY (JSON columns as JSON text), the fastest way in."""
+    as_json = {c for c in columns if isinstance(table.c[c].type, JSON)}
+    names = ", ".join(("tenant", *columns))
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+        for row in batch:
+            merged = {**row.key, **row.values}
+            copy.write_row(
+                [tenant]
+                + [
+                    json.dumps(merged[c]) if c in as_json and merged[c] is not None else merged[c]
+                    for c in columns
+                ]
+            )
 
 
 def _upsert(

@@ -203,7 +203,14 @@ class SqlStore(SqlQueries):
             ]
             if rows:
                 apply_projections(conn, self._dialect, tenant, rows)
-            if new_keys:
+            if new_keys and self._dialect == "postgresql":
+                self._bulk_insert(
+                    conn,
+                    "subject_keys",
+                    ("tenant", "subject", "wrapped_key", "created_at"),
+                    [(tenant, s, w, now) for s, w in new_keys.items()],
+                )
+            elif new_keys:  # SQLAlchemy writes SQLite's datetimes in the form it reads back
                 conn.execute(
                     insert(t.subject_keys),
                     [
@@ -212,18 +219,11 @@ class SqlStore(SqlQueries):
                     ],
                 )
             if vault:
-                conn.execute(
-                    insert(t.vault_values),
-                    [
-                        {
-                            "tenant": tenant,
-                            "entry_id": r.entry_id,
-                            "pointer": r.pointer,
-                            "subject": r.subject,
-                            "sealed": r.sealed,
-                        }
-                        for r in vault
-                    ],
+                self._bulk_insert(
+                    conn,
+                    "vault_values",
+                    ("tenant", "entry_id", "pointer", "subject", "sealed"),
+                    [(tenant, r.entry_id, r.pointer, r.subject, r.sealed) for r in vault],
                 )
             for erasure in erasures:
                 self._erase(conn, tenant, erasure, now)
@@ -241,7 +241,7 @@ class SqlStore(SqlQueries):
         )
 
     def _refresh_statistics(self, old_size: int, new_size: int) -> None:
-        """ANALYZE ``entries`` on PostgreSQL each time a log doubles past 4,096 entries.
+        """ANALYZE ``entries`` and ``subject_keys`` on PostgreSQL as a log doubles past 4,096.
 
         Without fresh statistics the planner believes a tenant has a handful of rows and checks
         a batch's ids by scanning all of them instead of using (tenant, entry_id), which makes
@@ -255,7 +255,7 @@ class SqlStore(SqlQueries):
         try:
             with self.engine.connect() as connection:
                 connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
-                    "ANALYZE entries"
+                    "ANALYZE entries, subject_keys"
                 )
         except DBAPIError:
             pass  # the batch is committed; fresher statistics are only an optimisation
