@@ -130,7 +130,7 @@ def parse_decision(raw: Any, where: str) -> DecisionRecord:
     if decision_id is not None:
         if not isinstance(decision_id, str) or not ID_PATTERN.fullmatch(decision_id):
             raise _fail(where, "field 'decision_id' must be 1-128 letters, digits or ._:-")
-        where = f"{where} ({decision_id})"
+        where = f"{where} (id {decision_id})"
     unknown = sorted(set(raw) - DECISION_FIELDS)
     if unknown:
         raise _fail(where, f"unknown field {unknown[0]!r}")
@@ -196,7 +196,7 @@ def _check_value(spec_type: str, value: Any) -> str | None:
 def check_inputs(decision: DecisionRecord, version: ModelVersion, where: str) -> None:
     """Refuse inputs that break the model version's feature schema, naming the feature only."""
     if decision.decision_id:
-        where = f"{where} ({decision.decision_id})"
+        where = f"{where} (id {decision.decision_id})"
     for spec in version.features:
         if spec.name not in decision.inputs or decision.inputs[spec.name] is None:
             if spec.required:

@@ -58,7 +58,7 @@ class Decisions:
             decision = parse_decision(raw, where)
             if decision.system not in known_systems:
                 if self.store.table_row(tenant, "systems", {"system": decision.system}) is None:
-                    name = f"{where} ({decision.decision_id})" if decision.decision_id else where
+                    name = f"{where} (id {decision.decision_id})" if decision.decision_id else where
                     raise InvalidInput(f"{name}: field 'system' names no registered AI system")
                 known_systems.add(decision.system)
             key = (decision.system, decision.model_version)

@@ -327,7 +327,7 @@ def _raw(old: str, new: str) -> Callable[[str], str]:
     return rewrite
 
 
-DECISION_3 = ("decision 3 (d-3)",)
+DECISION_3 = ("decision 3 (id d-3)",)
 BAD_DECISIONS = {
     "a string for an integer": Bad(
         _inputs(term="twenty-four months"), 400, (*DECISION_3, "'inputs.term'"), ("twenty-four",)
@@ -455,7 +455,7 @@ def test_a_batch_of_500_with_one_bad_decision_in_the_middle_stores_nothing(
     response = client.post(
         f"/api/v1/tenants/{bank.id}/decisions/batch", json={"decisions": batch}, headers=developer
     )
-    assert_error(response, 400, "decision 250 (d-250)", "'inputs.amount'")
+    assert_error(response, 400, "decision 250 (id d-250)", "'inputs.amount'")
     assert_not_echoed(response, (*PERSONAL, "123456"))
     assert _stored(runtime, bank.id) == before
 
@@ -526,7 +526,7 @@ def test_a_single_decision_is_named_by_its_id(
     decision["inputs"]["purpose"] = "hovercraft"
     before = _stored(runtime, bank.id)
     response = client.post(f"/api/v1/tenants/{bank.id}/decisions", json=decision, headers=developer)
-    assert_error(response, 400, "decision 1 (d-1)", "'inputs.purpose'")
+    assert_error(response, 400, "decision 1 (id d-1)", "'inputs.purpose'")
     assert_not_echoed(response, (*PERSONAL, "hovercraft"))
     assert _stored(runtime, bank.id) == before
 
@@ -618,7 +618,7 @@ def test_a_proof_of_a_refused_decision_does_not_exist(
     batch[2]["inputs"]["amount"] = -1
     url = f"/api/v1/tenants/{bank.id}"
     refused = client.post(f"{url}/decisions/batch", json={"decisions": batch}, headers=developer)
-    assert_error(refused, 400, "decision 3 (d-3)")
+    assert_error(refused, 400, "decision 3 (id d-3)")
     for decision_id in ("d-1", "d-3"):
         assert_error(client.get(f"{url}/log/entries/{decision_id}/proof", headers=developer), 404)
         assert_error(client.get(f"{url}/decisions/{decision_id}", headers=developer), 404)

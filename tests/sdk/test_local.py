@@ -71,7 +71,7 @@ def test_a_refused_decision_is_dead_lettered_with_the_services_message(home: Pat
         assert client.flush(timeout=10)
         (letter,) = client.errors()
     assert letter.status == 400
-    assert letter.message == "decision 1 (bad-1): field 'system' names no registered AI system"
+    assert letter.message == "decision 1 (id bad-1): field 'system' names no registered AI system"
     assert [r["decision_id"] for r in _stored(home)] == [good]
 
 

@@ -168,7 +168,7 @@ def test_a_batch_with_one_bad_decision_is_refused_whole(
     size = decisions.ledger.latest_checkpoint(tenant).size
     with pytest.raises(InvalidInput) as refused:
         decisions.ingest(tenant, [_decision("ok"), _decision("bad", **change)], 10)
-    assert "decision 2 (bad)" in str(refused.value) and message in str(refused.value)
+    assert "decision 2 (id bad)" in str(refused.value) and message in str(refused.value)
     assert "Jane" not in str(refused.value) and "boat" not in str(refused.value)
     assert decisions.ledger.latest_checkpoint(tenant).size == size
     assert decisions.find(tenant, DecisionFilter()) == []
