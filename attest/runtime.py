@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from attest.config import Settings
 from attest.keyring import Keyring, load_keyring
 from attest.service.access import Access
+from attest.service.bias import Bias
 from attest.service.decisions import Decisions
 from attest.service.inventory import Inventory
 from attest.service.ledger import Ledger
@@ -52,6 +53,10 @@ class Runtime:
     @cached_property
     def decisions(self) -> Decisions:
         return Decisions(self.ledger, self.store, self.inventory)
+
+    @cached_property
+    def bias(self) -> Bias:
+        return Bias(self.ledger, self.store, self.decisions)
 
     @cached_property
     def access(self) -> Access:

@@ -9,6 +9,7 @@ import click
 
 from attest.cli.access import keys, users
 from attest.cli.admin import audit, db, erase, init
+from attest.cli.bias import bias
 from attest.cli.context import run_guarded
 from attest.cli.demo import demo
 from attest.cli.log import log
@@ -23,7 +24,21 @@ def cli() -> None:
     """Attest: tamper-evident evidence for AI decision systems."""
 
 
-for command in (init, db, log, verify, audit, erase, vault, keys, users, serve, demo, package):
+for command in (
+    init,
+    db,
+    log,
+    verify,
+    audit,
+    erase,
+    vault,
+    keys,
+    users,
+    serve,
+    demo,
+    package,
+    bias,
+):
     cli.add_command(command)
 
 

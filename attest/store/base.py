@@ -230,5 +230,35 @@ class QueryStore(Protocol):
     def artifact(self, tenant: str, sha256: str) -> tuple[str, bytes] | None: ...
 
 
-class Store(LedgerStore, QueryStore, Protocol):
+@dataclass(frozen=True)
+class GroupQuery:
+    """Which decisions a bias run counts, and what counts as favourable and as a good outcome."""
+
+    system: str
+    attributes: tuple[str, ...]
+    since: datetime | None = None
+    until: datetime | None = None
+    favourable: tuple[str, ...] = ("approve",)
+    good_outcomes: tuple[Any, ...] = ()
+    score_threshold: float | None = None
+
+
+class FairnessStore(Protocol):
+    """Protected group memberships and the per-group sums a bias run is computed from."""
+
+    def replace_groups(
+        self, tenant: str, attribute: str, assignment: str, rows: Sequence[tuple[str, str, float]]
+    ) -> None:
+        """Set the memberships (decision id, group, weight) of these decisions for ``attribute``."""
+        ...
+
+    def group_aggregates(self, tenant: str, query: GroupQuery) -> list[dict[str, Any]]:
+        """One row per group: the attribute values and the sums of ``attest.core.counts``.
+
+        Decisions without a membership for an attribute count under ``None`` with weight 1.
+        """
+        ...
+
+
+class Store(LedgerStore, QueryStore, FairnessStore, Protocol):
     """Everything the services need from storage."""

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from attest.core.checkpoint import Checkpoint
+from attest.core.counts import AGGREGATE_FIELDS
 from attest.core.merkle import CompactRange, NodeID
 from attest.core.projections import ProjectionRow
 from attest.errors import NotFound
@@ -16,6 +17,7 @@ from attest.store.base import (
     AppendOutcome,
     DecisionFilter,
     Erasure,
+    GroupQuery,
     NewEntry,
     NodesNeeded,
     ProofMaterial,
@@ -134,6 +136,9 @@ class MemoryStore:
         for entry_id, subject in log.subjects.items():
             if subject == erasure.subject:
                 log.fingerprints[entry_id] = None
+        groups = log.tables.get("fairness_groups", {})
+        for group_key in [k for k in groups if log.subjects.get(k[1]) == erasure.subject]:
+            del groups[group_key]
 
     @staticmethod
     def _hash(log: _Log, node: NodeID) -> bytes:
@@ -279,3 +284,69 @@ class MemoryStore:
 
     def artifact(self, tenant: str, sha256: str) -> tuple[str, bytes] | None:
         return self._artifacts.get((tenant, sha256))
+
+    # -- protected group memberships -----------------------------------------------------------
+
+    def replace_groups(
+        self, tenant: str, attribute: str, assignment: str, rows: Sequence[tuple[str, str, float]]
+    ) -> None:
+        with self._lock:
+            log = self._logs[tenant]
+            table = log.tables.setdefault("fairness_groups", {})
+            for decision_id in {r[0] for r in rows}:
+                for key in [k for k in table if k[:2] == (attribute, decision_id)]:
+                    del table[key]
+            for decision_id, group, weight in rows:
+                table[(attribute, decision_id, group)] = {
+                    "attribute": attribute,
+                    "decision_id": decision_id,
+                    "group_value": group,
+                    "weight": weight,
+                    "assignment": assignment,
+                }
+
+    def group_aggregates(self, tenant: str, query: GroupQuery) -> list[dict[str, Any]]:
+        """The same sums as the SQL store, computed row by row (the oracle)."""
+        log = self._log(tenant)
+        if log is None:
+            return []
+        memberships: dict[tuple[str, str], list[tuple[str | None, float]]] = {}
+        for row in log.tables.get("fairness_groups", {}).values():
+            key = (row["attribute"], row["decision_id"])
+            memberships.setdefault(key, []).append((row["group_value"], row["weight"]))
+        sums: dict[tuple[Any, ...], dict[str, float]] = {}
+        for d in log.tables.get("decisions", {}).values():
+            if d["system"] != query.system:
+                continue
+            if query.since is not None and d["logged_at"] < query.since:
+                continue
+            if query.until is not None and d["logged_at"] >= query.until:
+                continue
+            combos: list[tuple[tuple[Any, ...], float]] = [((), 1.0)]
+            for attribute in query.attributes:
+                options = memberships.get((attribute, d["decision_id"])) or [(None, 1.0)]
+                combos = [(g + (v,), w * x) for g, w in combos for v, x in options]
+            selected = 1.0 if d["label"] in query.favourable else 0.0
+            outcome = d.get("outcome")
+            good = outcome is not None and outcome in query.good_outcomes
+            bad = outcome is not None and not good
+            score = d.get("score")
+            for group, w in combos:
+                s = sums.setdefault(group, dict.fromkeys(AGGREGATE_FIELDS, 0.0))
+                s["n"] += w
+                s["n_sq"] += w * w
+                s["selected"] += w * selected
+                s["tp"] += w if good and selected else 0.0
+                s["fp"] += w if bad and selected else 0.0
+                s["tn"] += w if bad and not selected else 0.0
+                s["fn"] += w if good and not selected else 0.0
+                s["good_sq"] += w * w if good else 0.0
+                s["bad_sq"] += w * w if bad else 0.0
+                if score is not None:
+                    s["scored"] += w
+                    s["scored_sq"] += w * w
+                    s["score_sum"] += w * score
+                    s["score_sq_sum"] += w * score * score
+                    if query.score_threshold is not None and score > query.score_threshold:
+                        s["above"] += w
+        return [dict(zip(query.attributes, group, strict=True)) | s for group, s in sums.items()]

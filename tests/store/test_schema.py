@@ -38,6 +38,7 @@ from tests.conftest import LOG_SIGNER
 LEDGER_TABLES = {"logs", "entries", "nodes", "checkpoints", "subject_keys", "vault_values"}
 QUERY_TABLES = {"tenants", "systems", "model_versions", "decisions", "outcomes", "artifacts"}
 ACCESS_TABLES = {"api_keys", "users"}
+PROTECTED_TABLES = {"fairness_groups"}
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -113,7 +114,7 @@ def test_the_migrations_have_exactly_one_head() -> None:
 def test_the_migrated_schema_is_the_declared_schema(blank_engine: Engine) -> None:
     upgrade(blank_engine)
     assert current_revision(blank_engine) == head_revision()
-    expected = LEDGER_TABLES | QUERY_TABLES | ACCESS_TABLES | {"alembic_version"}
+    expected = LEDGER_TABLES | QUERY_TABLES | ACCESS_TABLES | PROTECTED_TABLES | {"alembic_version"}
     assert set(inspect(blank_engine).get_table_names()) == expected
     assert differences(blank_engine) == []
     verify_schema(blank_engine)

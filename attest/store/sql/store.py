@@ -47,6 +47,7 @@ from attest.store.base import (
 from attest.store.sequencing import check_vault_subjects, extend_tree, fresh_vault, plan_batch
 from attest.store.sql import tables as t
 from attest.store.sql.engine import transaction
+from attest.store.sql.fairness import SqlFairness
 from attest.store.sql.projection_writer import apply_projections, delete_projections
 from attest.store.sql.queries import SqlQueries
 
@@ -116,7 +117,7 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
-class SqlStore(SqlQueries):
+class SqlStore(SqlQueries, SqlFairness):
     """:class:`~attest.store.base.LedgerStore` on a SQLAlchemy engine (migrated to head)."""
 
     def __init__(self, engine: Engine) -> None:
@@ -307,6 +308,15 @@ class SqlStore(SqlQueries):
             update(t.entries)
             .where(t.entries.c.tenant == tenant, t.entries.c.subject == erasure.subject)
             .values(fingerprint=None)
+        )
+        subject_decisions = select(t.decisions.c.decision_id).where(
+            t.decisions.c.tenant == tenant, t.decisions.c.subject == erasure.subject
+        )
+        conn.execute(
+            t.fairness_groups.delete().where(
+                t.fairness_groups.c.tenant == tenant,
+                t.fairness_groups.c.decision_id.in_(subject_decisions),
+            )
         )
 
     def replace_projections(self, tenant: str, rows: Iterable[ProjectionRow]) -> None:

@@ -245,3 +245,22 @@ users = Table(
     Column("disabled_at", DateTime(timezone=True), nullable=True),
     PrimaryKeyConstraint("username"),
 )
+
+
+# -- protected analysis data ---------------------------------------------------------------------
+# Group membership derived from vault values (self-reported attributes, BISG probabilities) for
+# bias testing. Personal data: never read by the scoring path, cleared when the subject is erased,
+# and each derivation is logged in the ledger (a `fairness.groups_assigned` entry).
+
+fairness_groups = Table(
+    "fairness_groups",
+    metadata,
+    Column("tenant", String(63), nullable=False),
+    Column("attribute", String(63), nullable=False),
+    Column("decision_id", String(128), nullable=False),
+    Column("group_value", String(63), nullable=False),
+    Column("weight", Float, nullable=False),
+    Column("assignment", String(128), nullable=False),
+    PrimaryKeyConstraint("tenant", "attribute", "decision_id", "group_value"),
+    ForeignKeyConstraint(["tenant", "decision_id"], ["decisions.tenant", "decisions.decision_id"]),
+)

@@ -1,0 +1,220 @@
+"""Bias testing: assign protected groups from the vault, then run tests from SQL sums as evidence.
+
+Group assignment is the only step that reads personal data: it opens each decision's sealed
+values, derives the groups its rules define (bands, code maps, BISG probabilities) and writes them
+to the protected ``fairness_groups`` table; the ledger records the rules and how many values were
+read (a ``fairness.groups_assigned`` entry). A run then only sums: the database returns one row per
+group, the core computes every metric with intervals and tests, and the whole result document is
+appended to the log as a ``bias.run`` entry, so each test is signed evidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from attest.core.counts import GroupCounts
+from attest.core.fairness import disparity_table
+from attest.core.fairness_scores import standardized_mean_difference
+from attest.core.fairness_verdict import verdict
+from attest.core.group_rules import GroupRule, group_of, value_at
+from attest.core.proxy import GROUPS, ProxyInput, proxy_batch
+from attest.core.records import Submission, format_time
+from attest.errors import InvalidInput
+from attest.service.decisions import Decisions
+from attest.service.ledger import Ledger, Receipt
+from attest.store.base import GroupQuery, Store
+
+
+@dataclass(frozen=True)
+class BiasConfig:
+    """What a run tests and the policy it applies (defaults: the catalogue's conventions)."""
+
+    attributes: tuple[str, ...]
+    since: datetime | None = None
+    until: datetime | None = None
+    favourable: tuple[str, ...] = ("approve",)
+    good_outcomes: tuple[Any, ...] = ()
+    air_threshold: float = 0.80
+    alpha: float = 0.05
+    min_n_eff: float = 30.0
+    intersection: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "attributes": list(self.attributes),
+            "from": format_time(self.since) if self.since else None,
+            "to": format_time(self.until) if self.until else None,
+            "favourable": list(self.favourable),
+            "good_outcomes": list(self.good_outcomes),
+            "air_threshold": self.air_threshold,
+            "alpha": self.alpha,
+            "min_n_eff": self.min_n_eff,
+            "intersection": self.intersection,
+        }
+
+
+@dataclass
+class Assignment:
+    """What one assignment did: per attribute, how many decisions got a group or none."""
+
+    receipt: Receipt
+    decisions: int
+    assigned: dict[str, int] = field(default_factory=dict)
+    unknown: dict[str, int] = field(default_factory=dict)
+    bisg: dict[str, Any] = field(default_factory=dict)
+
+
+class Bias:
+    def __init__(self, ledger: Ledger, store: Store, decisions: Decisions) -> None:
+        self.ledger = ledger
+        self.store = store
+        self.decisions = decisions
+
+    def assign_groups(
+        self, tenant: str, system: str, rules: Sequence[GroupRule], *, by: str
+    ) -> Assignment:
+        """Derive every decision's groups from its vault values; log what was read and why."""
+        self.decisions.inventory.system(tenant, system)
+        rows = self.store.table_rows(tenant, "decisions", {"system": system})
+        values: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            reading = self.ledger.read_values(tenant, row["decision_id"])
+            values[row["decision_id"]] = {
+                v.pointer.lstrip("/"): v.value for v in reading.values
+            }  # erased subjects read as {}: their groups are unknown
+        assignment_id = f"groups-{system}-{self.ledger.clock().strftime('%Y%m%dT%H%M%S%f')}"
+        result_rows: dict[str, list[tuple[str, str, float]]] = {}
+        bisg_summary: dict[str, Any] = {}
+        for rule in rules:
+            out: list[tuple[str, str, float]] = []
+            if rule.kind == "bisg":
+                from attest.proxy_tables import load_tables
+
+                ids = list(values)
+                batch = proxy_batch(
+                    [
+                        ProxyInput(
+                            surname=value_at(values[i], rule.surname),
+                            zip=value_at(values[i], rule.zip),
+                        )
+                        for i in ids
+                    ],
+                    load_tables(),
+                )
+                for decision_id, result in zip(ids, batch.results, strict=True):
+                    if result.probabilities is not None:
+                        out += [
+                            (decision_id, group.value, p)
+                            for group, p in zip(GROUPS, result.probabilities, strict=True)
+                            if p > 0
+                        ]
+                bisg_summary[rule.attribute] = batch.summary.as_document()
+            else:
+                for decision_id, decision_values in values.items():
+                    group = group_of(rule, decision_values)
+                    if group is not None:
+                        out.append((decision_id, group, 1.0))
+            result_rows[rule.attribute] = out
+        counts = {
+            rule.attribute: len({r[0] for r in result_rows[rule.attribute]}) for rule in rules
+        }
+        body = {
+            "system": system,
+            "purpose": "bias testing",
+            "by": by,
+            "rules": [r.to_json() for r in rules],
+            "decisions": len(values),
+            "vault_values_read": sum(len(v) for v in values.values()),
+            "assigned": counts,
+            "bisg": bisg_summary,
+        }
+        (receipt,) = self.ledger.append(
+            tenant,
+            [
+                Submission(
+                    type="fairness.groups_assigned", body=body, id=assignment_id, system=system
+                )
+            ],
+            ["group assignment"],
+        )
+        for attribute, out in result_rows.items():
+            self.store.replace_groups(tenant, attribute, assignment_id, out)
+        return Assignment(
+            receipt,
+            len(values),
+            counts,
+            {a: len(values) - n for a, n in counts.items()},
+            bisg_summary,
+        )
+
+    def run(self, tenant: str, system: str, config: BiasConfig, *, by: str) -> dict[str, Any]:
+        """Compute the tests from SQL sums, judge them, and log the result document."""
+        self.decisions.inventory.system(tenant, system)
+        if not config.attributes:
+            raise InvalidInput("--by: name at least one attribute")
+        sets: list[tuple[str, ...]] = [(a,) for a in config.attributes]
+        if config.intersection and len(config.attributes) > 1:
+            sets.append(tuple(config.attributes))
+        results = []
+        total = 0.0
+        for attributes in sets:
+            query = GroupQuery(
+                system,
+                attributes,
+                config.since,
+                config.until,
+                config.favourable,
+                config.good_outcomes,
+            )
+            aggregates = self.store.group_aggregates(tenant, query)
+            for attribute in attributes:
+                if aggregates and all(row[attribute] is None for row in aggregates):
+                    raise InvalidInput(
+                        f"--by {attribute}: no decision of {system} in the period has a group "
+                        f"for {attribute}; assign groups first (attest bias assign)"
+                    )
+            counts = GroupCounts.from_aggregates(aggregates, attributes=attributes)
+            total = max(total, counts.overall().n)
+            selection = disparity_table(counts, min_n_eff=config.min_n_eff)
+            judged = verdict(selection, air_threshold=config.air_threshold, alpha=config.alpha)
+            entry: dict[str, Any] = {
+                "attributes": list(attributes),
+                "selection": selection.to_json(),
+                "verdict": judged.to_json(),
+                "smd": standardized_mean_difference(counts, min_n_eff=config.min_n_eff).to_json(),
+            }
+            if config.good_outcomes:
+                for metric in ("true_positive_rate", "false_positive_rate"):
+                    entry[metric] = disparity_table(
+                        counts,
+                        metric=metric,
+                        min_n_eff=config.min_n_eff,
+                    ).to_json()
+            results.append(entry)
+        outcomes = [r["verdict"]["outcome"] for r in results]
+        overall = (
+            "no_data"
+            if total == 0
+            else "flag"
+            if "flag" in outcomes
+            else "pass"
+            if "pass" in outcomes
+            else "too_small"
+        )
+        document = {
+            "system": system,
+            "by": by,
+            "config": config.to_json(),
+            "decisions": total,
+            "results": results,
+            "verdict": overall,
+        }
+        (receipt,) = self.ledger.append(
+            tenant,
+            [Submission(type="bias.run", body=document, system=system)],
+            ["bias run"],
+        )
+        return document | {"entry": receipt.id, "index": receipt.index}
