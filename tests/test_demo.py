@@ -141,12 +141,18 @@ def test_the_scenario_runs_clean_and_again(tmp_path: Path) -> None:
         assert verify_path(package.directory, runtime.keyring.verifier)[0].findings == []
         assert verify_path(package.archive, runtime.keyring.verifier)[0].findings == []
 
+        # the data's own age disparity shows; sex and the BISG proxy groups are judged too
+        assert report.bias["age_band"] == "flag"
+        assert report.bias["sex"] in ("pass", "flag")
+        assert report.bias["race_ethnicity"] in ("pass", "flag")
+
         size = runtime.ledger.latest_checkpoint(TENANT).size
         again = run_scenario(runtime, echo=lines.append)  # ids make the rerun log nothing
         assert again.ok, again.failures
         assert again.decisions_logged == again.outcomes_logged == 0
         assert again.model_sha256 == report.model_sha256
-        assert runtime.ledger.latest_checkpoint(TENANT).size == size + 1  # its package.issued
+        # the rerun adds only its own evidence: group assignment, bias run, package.issued
+        assert runtime.ledger.latest_checkpoint(TENANT).size == size + 3
     finally:
         runtime.close()
     text = "\n".join(lines)

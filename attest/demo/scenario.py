@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from attest.config import Settings
+from attest.core.group_rules import parse_rules
 from attest.core.inventory import AISystem, Lifecycle, ModelVersion, Tenant
 from attest.core.package import Period
 from attest.core.records import format_time
@@ -37,6 +38,7 @@ from attest.errors import InvalidInput
 from attest.keyring import create_keys
 from attest.runtime import Runtime
 from attest.service.audit import audit_tenant
+from attest.service.bias import BiasConfig
 from attest.service.export import export_log
 from attest.service.package import PackageSummary, issue_package
 from attest.store.base import DecisionFilter
@@ -85,6 +87,7 @@ class ScenarioReport:
     outcomes_logged: int = 0
     model_sha256: str = ""
     package: PackageSummary | None = None
+    bias: dict[str, str] = field(default_factory=dict)  # attribute -> verdict
 
     @property
     def ok(self) -> bool:
@@ -298,6 +301,53 @@ def _ledger_checks(rt: Runtime, work: Path, report: ScenarioReport, echo: Any) -
     )
 
 
+# Groups from the data's own protected attributes (personal_status_sex codes per the data's
+# README; age under 25 vs 25 and over, the split the literature uses) and a BISG race/ethnicity
+# proxy on the SYNTHETIC surnames and ZIP codes (made up for this demo: see data/README.md).
+BIAS_RULES = [
+    {"attribute": "age_band", "kind": "bands", "source": "protected.age_years", "bands": [25]},
+    {
+        "attribute": "sex",
+        "kind": "map",
+        "source": "protected.personal_status_sex",
+        "map": {"A91": "male", "A93": "male", "A94": "male", "A92": "female", "A95": "female"},
+    },
+    {
+        "attribute": "race_ethnicity",
+        "kind": "bisg",
+        "surname": "identifiers.surname",
+        "zip": "identifiers.zip",
+    },
+]
+
+
+def _bias(rt: Runtime, report: ScenarioReport, echo: Any) -> None:
+    """Assign the groups from the vault, then test age, sex and BISG race/ethnicity."""
+    assignment = rt.bias.assign_groups(
+        TENANT, SYSTEM_ID, parse_rules(BIAS_RULES), by="demo compliance officer"
+    )
+    echo(
+        f"groups assigned from the vault for {assignment.decisions} decisions "
+        f"({', '.join(f'{a}: {n}' for a, n in assignment.assigned.items())}); "
+        f"logged as {assignment.receipt.id}"
+    )
+    config = BiasConfig(("age_band", "sex", "race_ethnicity"), good_outcomes=("good",))
+    document = rt.bias.run(TENANT, SYSTEM_ID, config, by="demo compliance officer")
+    for result in document["results"][:3]:
+        flagged = [
+            "/".join(str(v) for v in (g["group"] or {}).values())
+            for g in result["verdict"]["groups"]
+            if g["outcome"] == "flag"
+        ]
+        name = result["attributes"][0]
+        report.bias[name] = result["verdict"]["outcome"]
+        echo(
+            f"bias test by {name}: {result['verdict']['outcome']}"
+            + (f" (flagged: {', '.join(flagged)})" if flagged else "")
+        )
+    echo(f"bias run logged as entry {document['entry']}: overall {document['verdict']}")
+
+
 def _package(rt: Runtime, work: Path, report: ScenarioReport, echo: Any) -> None:
     """The examination package from the day the first decision was logged to today."""
     first = rt.decisions.get(TENANT, decision_id(1))["logged_at"]
@@ -346,6 +396,8 @@ def run_scenario(rt: Runtime, echo: Callable[[str], object]) -> ScenarioReport:
     work.mkdir(exist_ok=True)
     with _timed(report, "ledger checks"):
         _ledger_checks(rt, work, report, echo)
+    with _timed(report, "bias testing"):
+        _bias(rt, report, echo)
     with _timed(report, "package"):
         _package(rt, work, report, echo)
     report.timings["total"] = time.perf_counter() - started
