@@ -136,6 +136,51 @@ def _outcome(envelope: dict[str, Any], index: int) -> list[ProjectionRow]:
     ]
 
 
+def _bias_run(envelope: dict[str, Any], index: int) -> list[ProjectionRow]:
+    body = envelope["body"]
+    config = body["config"]
+    return [
+        ProjectionRow(
+            "bias_runs",
+            {"run_id": envelope["id"]},
+            {
+                "idx": index,
+                "system": envelope["system"],
+                "run_at": _time(envelope["time"]),
+                "window_from": _time(config.get("from")),
+                "window_to": _time(config.get("to")),
+                "attributes": ",".join(config["attributes"]),
+                "verdict": body["verdict"],
+                "by": body["by"],
+                "review": None,
+                "reviewed_by": None,
+                "reviewed_at": None,
+                "review_note": None,
+                "review_index": None,
+            },
+            mode="insert",
+        )
+    ]
+
+
+def _bias_review(envelope: dict[str, Any], index: int) -> list[ProjectionRow]:
+    body = envelope["body"]
+    return [
+        ProjectionRow(
+            "bias_runs",
+            {"run_id": body["run_id"]},
+            {
+                "review": body["review"],
+                "reviewed_by": body["by"],
+                "reviewed_at": _time(envelope["time"]),
+                "review_note": body.get("note"),
+                "review_index": index,
+            },
+            mode="update",
+        )
+    ]
+
+
 PROJECTORS: dict[str, Callable[[dict[str, Any], int], list[ProjectionRow]]] = {
     "tenant.registered": _tenant,
     "system.registered": _system,
@@ -144,6 +189,8 @@ PROJECTORS: dict[str, Callable[[dict[str, Any], int], list[ProjectionRow]]] = {
     "model_version.lifecycle": _model_version_lifecycle,
     "decision": _decision,
     "outcome": _outcome,
+    "bias.run": _bias_run,
+    "bias.review": _bias_review,
 }
 
 

@@ -10,6 +10,7 @@ appended to the log as a ``bias.run`` entry, so each test is signed evidence.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,7 +23,7 @@ from attest.core.fairness_verdict import verdict
 from attest.core.group_rules import GroupRule, group_of, value_at
 from attest.core.proxy import GROUPS, ProxyInput, proxy_batch
 from attest.core.records import Submission, format_time
-from attest.errors import InvalidInput
+from attest.errors import Conflict, InvalidInput, NotFound
 from attest.service.decisions import Decisions
 from attest.service.ledger import Ledger, Receipt
 from attest.store.base import GroupQuery, Store
@@ -218,3 +219,40 @@ class Bias:
             ["bias run"],
         )
         return document | {"entry": receipt.id, "index": receipt.index}
+
+    def review(self, tenant: str, run_id: str, *, review: str, by: str, note: str) -> Receipt:
+        """A compliance user accepts a run or opens a finding from it (a ledger entry)."""
+        if review not in ("accepted", "finding"):
+            raise InvalidInput("field 'review' must be accepted or finding")
+        if not note.strip():
+            raise InvalidInput("field 'note': say why (and, for a finding, what must happen)")
+        run = self.store.table_row(tenant, "bias_runs", {"run_id": run_id})
+        if run is None:
+            raise NotFound(f"tenant {tenant} has no bias run {run_id}")
+        if run["review"] is not None:
+            raise Conflict(f"bias run {run_id} was already reviewed ({run['review']})")
+        (receipt,) = self.ledger.append(
+            tenant,
+            [
+                Submission(
+                    type="bias.review",
+                    body={"run_id": run_id, "review": review, "by": by, "note": note},
+                    system=run["system"],
+                )
+            ],
+            ["bias review"],
+        )
+        return receipt
+
+    def runs(self, tenant: str, system: str) -> list[dict[str, Any]]:
+        """The system's bias runs, newest first."""
+        rows = self.store.table_rows(tenant, "bias_runs", {"system": system})
+        return sorted(rows, key=lambda r: r["idx"], reverse=True)
+
+    def document(self, tenant: str, run_id: str) -> dict[str, Any]:
+        """A run's full result document, read back from its ledger entry."""
+        entry = self.store.entry_by_id(tenant, run_id)
+        if entry is None or self.store.table_row(tenant, "bias_runs", {"run_id": run_id}) is None:
+            raise NotFound(f"tenant {tenant} has no bias run {run_id}")
+        body: dict[str, Any] = json.loads(entry.data)["body"]
+        return body

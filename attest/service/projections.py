@@ -56,7 +56,7 @@ def check_projections(store: Store, tenant: str) -> list[str]:
         else:
             table[key] = {**table.get(key, {}), **row.key, **row.values}
     findings: list[str] = []
-    for name in ("tenants", "systems", "model_versions", "decisions", "outcomes"):
+    for name in ("tenants", "systems", "model_versions", "decisions", "outcomes", "bias_runs"):
         key_columns = _key_columns(name)
         stored = {tuple(r[c] for c in key_columns): r for r in store.table_rows(tenant, name)}
         derived = expected.get(name, {})
@@ -87,4 +87,5 @@ def _key_columns(table: str) -> tuple[str, ...]:
         "model_versions": ("system", "version"),
         "decisions": ("decision_id",),
         "outcomes": ("outcome_id",),
+        "bias_runs": ("run_id",),
     }[table]

@@ -182,3 +182,37 @@ def test_erasure_removes_the_subjects_groups(
     rows = bias.store.group_aggregates(tenant, GroupQuery("credit-underwriting", ("age_band",)))
     unknown = [r for r in rows if r["age_band"] is None]
     assert unknown and unknown[0]["n"] == pytest.approx(1.0)
+
+
+def test_runs_are_listed_read_back_and_reviewed_once(
+    world: tuple[Bias, list[dict[str, Any]]], tenant: str
+) -> None:
+    from attest.errors import Conflict
+    from attest.service.projections import check_projections
+
+    bias, _ = world
+    bias.assign_groups(tenant, "credit-underwriting", RULES, by="compliance-1")
+    first = bias.run(tenant, "credit-underwriting", BiasConfig(("age_band",)), by="compliance-1")
+    second = bias.run(tenant, "credit-underwriting", BiasConfig(("sex",)), by="compliance-2")
+    runs = bias.runs(tenant, "credit-underwriting")
+    assert [r["run_id"] for r in runs] == [second["entry"], first["entry"]]
+    assert runs[1]["attributes"] == "age_band" and runs[1]["verdict"] == first["verdict"]
+    document = bias.document(tenant, first["entry"])
+    assert document["results"] == first["results"]
+
+    receipt = bias.review(
+        tenant, first["entry"], review="finding", by="compliance-lead", note="under-25 gap: refit"
+    )
+    reviewed = next(
+        r for r in bias.runs(tenant, "credit-underwriting") if r["run_id"] == first["entry"]
+    )
+    assert (reviewed["review"], reviewed["reviewed_by"], reviewed["review_index"]) == (
+        "finding",
+        "compliance-lead",
+        receipt.index,
+    )
+    with pytest.raises(Conflict, match="already reviewed"):
+        bias.review(tenant, first["entry"], review="accepted", by="x", note="y")
+    with pytest.raises(InvalidInput, match="field 'note'"):
+        bias.review(tenant, second["entry"], review="accepted", by="x", note=" ")
+    assert check_projections(bias.store, tenant) == []

@@ -36,7 +36,15 @@ from attest.store.sql.schema import (
 from tests.conftest import LOG_SIGNER
 
 LEDGER_TABLES = {"logs", "entries", "nodes", "checkpoints", "subject_keys", "vault_values"}
-QUERY_TABLES = {"tenants", "systems", "model_versions", "decisions", "outcomes", "artifacts"}
+QUERY_TABLES = {
+    "tenants",
+    "systems",
+    "model_versions",
+    "decisions",
+    "outcomes",
+    "artifacts",
+    "bias_runs",
+}
 ACCESS_TABLES = {"api_keys", "users"}
 PROTECTED_TABLES = {"fairness_groups"}
 

@@ -264,3 +264,29 @@ fairness_groups = Table(
     PrimaryKeyConstraint("tenant", "attribute", "decision_id", "group_value"),
     ForeignKeyConstraint(["tenant", "decision_id"], ["decisions.tenant", "decisions.decision_id"]),
 )
+
+
+bias_runs = Table(
+    "bias_runs",
+    metadata,
+    Column("tenant", String(63), nullable=False),
+    Column("run_id", String(128), nullable=False),
+    Column("idx", BigInteger, nullable=False),
+    Column("system", String(63), nullable=False),
+    Column("run_at", DateTime(timezone=True), nullable=False),
+    Column("window_from", DateTime(timezone=True), nullable=True),
+    Column("window_to", DateTime(timezone=True), nullable=True),
+    Column("attributes", Text, nullable=False),
+    Column("verdict", String(16), nullable=False),
+    Column("by", Text, nullable=False),
+    Column("review", String(16), nullable=True),  # accepted / finding, once signed off
+    Column("reviewed_by", Text, nullable=True),
+    Column("reviewed_at", DateTime(timezone=True), nullable=True),
+    Column("review_note", Text, nullable=True),
+    Column("review_index", BigInteger, nullable=True),
+    PrimaryKeyConstraint("tenant", "run_id"),
+    ForeignKeyConstraint(["tenant"], ["logs.tenant"]),
+    Index("ix_bias_runs_tenant_system_run_at", "tenant", "system", "run_at"),
+)
+
+PROJECTION_TABLES["bias_runs"] = bias_runs
