@@ -20,6 +20,7 @@ from attest.core.merkle import verify_consistency
 from attest.core.package import (
     BINDING_FILES,
     COUNTED,
+    EVIDENCE_TYPES,
     ISSUED_FILE,
     ISSUED_TYPE,
     MANIFEST_FILE,
@@ -287,6 +288,11 @@ def _check_entry(check: _Check, item: ListedFile) -> None:
         erases = kind == "erasure" and isinstance(subject, str) and subject in check.subjects
         if not refers and not erases:
             check.problem(where, "refers to no decision of the package")
+    elif item.kind == "evidence":
+        if kind not in EVIDENCE_TYPES or system != m.system:
+            check.problem(where, f"not governance evidence of system {m.system}")
+        elif not m.period.contains(str(envelope.get("time"))):
+            check.problem(where, f"logged at {envelope.get('time')}, outside the period")
     elif kind == TENANT_INVENTORY_TYPE or (kind in SYSTEM_INVENTORY_TYPES and system == m.system):
         if kind == "model_version.registered":
             check.artifact_hashes.add(str(body.get("artifact_sha256")))

@@ -138,6 +138,7 @@ def test_the_scenario_runs_clean_and_again(tmp_path: Path) -> None:
         assert package is not None
         assert (package.decisions, package.inventory, package.artifacts) == (1000, 5, 1)
         assert package.events == 1001  # the outcomes and the erasure of applicant-0007
+        assert package.evidence == 2  # the group assignment and the bias run
         assert verify_path(package.directory, runtime.keyring.verifier)[0].findings == []
         assert verify_path(package.archive, runtime.keyring.verifier)[0].findings == []
 

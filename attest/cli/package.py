@@ -49,6 +49,7 @@ def package(tenant: str, system: str, first: datetime, last: datetime, out: Path
     click.echo(
         f"wrote {summary.directory} and {summary.archive.name}: {summary.decisions} decisions, "
         f"{summary.events} referring entries, {summary.inventory} inventory records, "
+        f"{summary.evidence} evidence entries (bias tests), "
         f"{summary.artifacts} artifacts, {summary.checkpoints} checkpoints"
     )
     click.echo(

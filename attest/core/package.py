@@ -25,13 +25,14 @@ CHECKPOINTS_FILE = "checkpoints.json"
 README_FILE = "README.md"
 BINDING_FILES = (MANIFEST_FILE, ISSUED_FILE)  # the two files the manifest cannot list
 
-Kind = Literal["decision", "event", "inventory", "checkpoints", "artifact", "readme"]
+Kind = Literal["decision", "event", "inventory", "evidence", "checkpoints", "artifact", "readme"]
 KINDS: tuple[str, ...] = get_args(Kind)
-PROOF_KINDS = ("decision", "event", "inventory")
+PROOF_KINDS = ("decision", "event", "inventory", "evidence")
 COUNTED = {
     "decision": "decisions",
     "event": "events",
     "inventory": "inventory",
+    "evidence": "evidence",
     "checkpoints": "checkpoints",
     "artifact": "artifacts",
 }
@@ -39,8 +40,12 @@ DIRECTORIES = {
     "decision": "decisions",
     "event": "events",
     "inventory": "inventory",
+    "evidence": "evidence",
     "artifact": "artifacts",
 }
+# Governance evidence about the system logged in the period: bias testing so far; monitoring,
+# validation and incidents join this list as they arrive.
+EVIDENCE_TYPES = frozenset({"fairness.groups_assigned", "bias.run", "bias.review"})
 SYSTEM_INVENTORY_TYPES = frozenset(
     {"system.registered", "system.updated", "model_version.registered", "model_version.lifecycle"}
 )

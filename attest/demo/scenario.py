@@ -362,7 +362,8 @@ def _package(rt: Runtime, work: Path, report: ScenarioReport, echo: Any) -> None
     echo(
         f"examination package {out} (+ .zip) for {period.describe()}: {summary.decisions} "
         f"decisions, {summary.events} outcomes and other entries, {summary.inventory} inventory "
-        f"records, {summary.artifacts} artifact, {summary.checkpoints} checkpoints -> "
+        f"records, {summary.evidence} bias-testing entries, {summary.artifacts} artifact, "
+        f"{summary.checkpoints} checkpoints -> "
         f"{'verified' if verified else 'INVALID'}"
     )
 

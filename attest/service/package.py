@@ -25,6 +25,7 @@ from typing import Any
 
 from attest.core.package import (
     CHECKPOINTS_FILE,
+    EVIDENCE_TYPES,
     ISSUED_FILE,
     ISSUED_TYPE,
     MANIFEST_FILE,
@@ -56,6 +57,7 @@ class PackageSummary:
     decisions: int
     events: int
     inventory: int
+    evidence: int
     checkpoints: int
     artifacts: int
     package_checkpoint: int
@@ -72,6 +74,7 @@ class _Selection:
     decisions: list[StoredEntry] = field(default_factory=list)
     events: list[StoredEntry] = field(default_factory=list)
     inventory: list[StoredEntry] = field(default_factory=list)
+    evidence: list[StoredEntry] = field(default_factory=list)
     artifacts: dict[str, str] = field(default_factory=dict)  # sha256 -> format
 
 
@@ -108,6 +111,12 @@ def _select(store: Store, tenant: str, system: str, period: Period, size: int) -
             decision_ids.add(envelope["id"])
             if envelope.get("subject"):
                 subjects.add(envelope["subject"])
+        elif (
+            kind in EVIDENCE_TYPES
+            and envelope.get("system") == system
+            and period.contains(envelope.get("time", ""))
+        ):
+            chosen.evidence.append(entry)
         elif _refers(body.get("decision_id"), decision_ids) or (
             kind == "erasure" and _refers(envelope.get("subject"), subjects)
         ):
@@ -154,6 +163,7 @@ def _readme(
 - decisions: {counts["decisions"]}
 - entries that refer to them (outcomes, reviews, erasures...): {counts["events"]}
 - inventory records: {counts["inventory"]}
+- governance evidence (bias tests and their reviews, group assignments): {counts["evidence"]}
 - model artifacts: {counts["artifacts"]}
 - checkpoints of the log: {counts["checkpoints"]}
 
@@ -210,6 +220,7 @@ def issue_package(
         *(("decision", e) for e in chosen.decisions),
         *(("event", e) for e in chosen.events),
         *(("inventory", e) for e in chosen.inventory),
+        *(("evidence", e) for e in chosen.evidence),
     ]
     inclusion, consistency = ledger.proof_hashes(
         tenant,
@@ -295,6 +306,7 @@ def issue_package(
         decisions=counts["decisions"],
         events=counts["events"],
         inventory=counts["inventory"],
+        evidence=counts["evidence"],
         checkpoints=counts["checkpoints"],
         artifacts=counts["artifacts"],
         package_checkpoint=latest.size,

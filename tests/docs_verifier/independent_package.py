@@ -27,8 +27,10 @@ FORMAT = "attest-examination-package/v1"
 SEGMENT = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
 TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
 HEX64 = re.compile(r"[0-9a-f]{64}")
-KINDS = ("decision", "event", "inventory", "checkpoints", "artifact", "readme")
+KINDS = ("decision", "event", "inventory", "evidence", "checkpoints", "artifact", "readme")
 COUNTED = {"decision": "decisions", "event": "events", "inventory": "inventory"}
+COUNTED["evidence"] = "evidence"
+EVIDENCE_TYPES = ("fairness.groups_assigned", "bias.run", "bias.review")
 COUNTED["artifact"] = "artifacts"
 SYSTEM_TYPES = (
     "system.registered",
@@ -62,7 +64,7 @@ def _manifest_shape(m: Any) -> None:
     if len(b64(checkpoint.get("root"), "checkpoint.root")) != 32:
         raise Failure("bad checkpoint root")
     counts = m.get("counts")
-    names = {"decisions", "events", "inventory", "checkpoints", "artifacts"}
+    names = {"decisions", "events", "inventory", "evidence", "checkpoints", "artifacts"}
     if not isinstance(counts, dict) or set(counts) != names:
         raise Failure("bad counts")
     if not all(_integer(v) for v in counts.values()) or not isinstance(m.get("files"), list):
@@ -77,7 +79,7 @@ def _manifest_shape(m: Any) -> None:
             raise Failure("lists a binding file")
         if not isinstance(item.get("sha256"), str) or not HEX64.fullmatch(item["sha256"]):
             raise Failure("bad sha256")
-        if item["kind"] in ("decision", "event", "inventory") and not (
+        if item["kind"] in ("decision", "event", "inventory", "evidence") and not (
             isinstance(item.get("id"), str) and _integer(item.get("index"))
         ):
             raise Failure("entry item without id or index")
@@ -186,7 +188,7 @@ def verify_package(directory: Path, log_key: VerifierKey) -> list[str]:
     decision_ids = {i["id"] for i in m["files"] if i["kind"] == "decision"}
     subjects: set[str] = set()
     named_artifacts: set[Any] = set()
-    order = {"decision": 0, "event": 1, "inventory": 2}
+    order = {"decision": 0, "event": 1, "inventory": 2, "evidence": 3}
     entries = sorted((i for i in m["files"] if i["kind"] in order), key=lambda i: order[i["kind"]])
     for item in entries:
         where = item["path"]
@@ -222,6 +224,15 @@ def verify_package(directory: Path, log_key: VerifierKey) -> list[str]:
                     kind == "erasure" and isinstance(subject, str) and subject in subjects
                 ):
                     raise Failure("refers to no decision of the package")
+            elif item["kind"] == "evidence":
+                time = envelope.get("time")
+                if kind not in EVIDENCE_TYPES or system != m["system"]:
+                    raise Failure("not governance evidence of the system")
+                if (
+                    not isinstance(time, str)
+                    or not m["period"]["start"] <= time < m["period"]["end"]
+                ):
+                    raise Failure("outside the period")
             elif kind != "tenant.registered" and not (
                 kind in SYSTEM_TYPES and system == m["system"]
             ):

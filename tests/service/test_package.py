@@ -133,6 +133,21 @@ def logged(sql_url: str, tenant: str) -> Iterator[Logged]:
         tenant,
         [Submission("review", {"decision_id": "d2", "action": "agree"}, id="rev-1", system=SYSTEM)],
     )
+    bias_body = {
+        "config": {"attributes": ["age_band"], "from": None, "to": None},
+        "verdict": "flag",
+        "by": "compliance",
+        "results": [],
+    }
+    ledger.append(
+        tenant,
+        [
+            Submission("bias.run", bias_body, id="bias-1", system=SYSTEM),
+            Submission("bias.run", bias_body, id="bias-other", system="fraud-screening"),
+        ],
+    )
+    review = {"run_id": "bias-1", "review": "finding", "by": "lead", "note": "refit"}
+    ledger.append(tenant, [Submission("bias.review", review, id="bias-1-review", system=SYSTEM)])
     ledger.erase(tenant, "applicant-d3", "erasure request")
     ledger.append(tenant, [Submission("note", {"text": "unrelated"}, id="note-1")])
     clock.next_day()
@@ -405,7 +420,8 @@ GARBAGE = [
 def test_garbage_in_a_listed_file_is_a_finding_not_a_crash(
     package_dir: Path, content: bytes
 ) -> None:
-    spoiled = [_listed(package_dir, kind)[0]["path"] for kind in PROOF_KINDS + ("checkpoints",)]
+    kinds = [k for k in (*PROOF_KINDS, "checkpoints") if _listed(package_dir, k)]
+    spoiled = [_listed(package_dir, kind)[0]["path"] for kind in kinds]
     for path in [*spoiled, ISSUED_FILE]:
         (package_dir / path).write_bytes(content)
     findings = _findings(package_dir)
@@ -457,3 +473,23 @@ def test_a_checker_written_from_the_document_agrees(package_dir: Path, tampering
     )
     assert (attest_says == []) is (tampering == "untouched"), attest_says
     assert (independent_says == []) is (tampering == "untouched"), independent_says
+
+
+def test_the_periods_bias_tests_and_reviews_are_evidence(package_dir: Path, tmp_path: Path) -> None:
+    from tests.docs_verifier.independent import VerifierKey as IndependentKey
+    from tests.docs_verifier.independent_package import verify_package
+
+    evidence = _listed(package_dir, "evidence")
+    assert sorted(item["id"] for item in evidence) == ["bias-1", "bias-1-review"]
+    assert _manifest(package_dir)["counts"]["evidence"] == 2
+    assert _findings(package_dir) == []
+    independent_key = IndependentKey.parse(str(LOG_SIGNER.verifier))
+    assert verify_package(package_dir, independent_key) == []
+
+    path = package_dir / evidence[0]["path"]
+    document = json.loads(path.read_text())
+    entry = base64.b64decode(document["entry"]).replace(b'"flag"', b'"pass"')
+    document["entry"] = base64.b64encode(entry).decode()
+    path.write_text(json.dumps(document))
+    assert any(f.startswith(evidence[0]["path"]) for f in _findings(package_dir))
+    assert verify_package(package_dir, independent_key) != []
