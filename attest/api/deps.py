@@ -16,6 +16,7 @@ READ = ("admin", "developer", "validator", "reviewer", "compliance", "auditor")
 INGEST = ("admin", "developer")
 INVENTORY_WRITE = ("admin", "developer")
 LIFECYCLE = ("admin", "validator")
+COMPLIANCE = ("admin", "compliance")  # assign protected groups, run bias tests, sign them off
 ADMIN = ("admin",)
 
 

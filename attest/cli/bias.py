@@ -10,16 +10,9 @@ import click
 
 from attest.cli.context import runtime
 from attest.core.canonical import parse_json
-from attest.core.group_rules import parse_rules
+from attest.core.group_rules import BISG_RULE, parse_rules
 from attest.errors import InvalidInput
 from attest.service.bias import BiasConfig
-
-BISG_RULE = {
-    "attribute": "race_ethnicity",
-    "kind": "bisg",
-    "surname": "identifiers.surname",
-    "zip": "identifiers.zip",
-}
 
 
 def _day(text: str, option: str) -> datetime:

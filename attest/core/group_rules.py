@@ -18,6 +18,14 @@ from attest.errors import InvalidInput
 ATTRIBUTE = re.compile(r"[a-z][a-z0-9_]{0,62}")
 PATH = re.compile(r"(identifiers|protected)\.[A-Za-z0-9_]{1,64}")
 Kind = Literal["bands", "map", "bisg"]
+# The rule ``--proxy bisg`` (CLI) and ``"proxy": "bisg"`` (API) add: race/ethnicity by BISG from
+# the surname and ZIP code among the decision's identifiers.
+BISG_RULE: dict[str, str] = {
+    "attribute": "race_ethnicity",
+    "kind": "bisg",
+    "surname": "identifiers.surname",
+    "zip": "identifiers.zip",
+}
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ appended to the log as a ``bias.run`` entry, so each test is signed evidence.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -27,6 +27,41 @@ from attest.errors import Conflict, InvalidInput, NotFound
 from attest.service.decisions import Decisions
 from attest.service.ledger import Ledger, Receipt
 from attest.store.base import GroupQuery, Store
+
+REVIEWS = ("accepted", "finding")
+MAX_NOTE = 4000
+ASSIGNED = "fairness.groups_assigned"
+_ASSIGNED_MARK = b'"type":"fairness.groups_assigned"'  # canonical JSON: no spaces
+SCAN_WINDOW = 1000
+
+
+def _rfc3339(value: Any) -> str | None:
+    return format_time(value) if isinstance(value, datetime) else None
+
+
+def run_summary(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A ``bias_runs`` row as the API shows it: times in RFC 3339, the review (or None)."""
+    review = None
+    if row.get("review") is not None:
+        review = {
+            "review": row["review"],
+            "by": row["reviewed_by"],
+            "at": _rfc3339(row["reviewed_at"]),
+            "note": row["review_note"],
+            "index": row["review_index"],
+        }
+    return {
+        "run_id": row["run_id"],
+        "index": row["idx"],
+        "system": row["system"],
+        "run_at": _rfc3339(row["run_at"]),
+        "from": _rfc3339(row["window_from"]),
+        "to": _rfc3339(row["window_to"]),
+        "attributes": [a for a in str(row["attributes"]).split(",") if a],
+        "verdict": row["verdict"],
+        "by": row["by"],
+        "review": review,
+    }
 
 
 @dataclass(frozen=True)
@@ -142,7 +177,7 @@ class Bias:
             ["group assignment"],
         )
         for attribute, out in result_rows.items():
-            self.store.replace_groups(tenant, attribute, assignment_id, out)
+            self.store.replace_groups(tenant, attribute, assignment_id, list(values), out)
         return Assignment(
             receipt,
             len(values),
@@ -155,7 +190,7 @@ class Bias:
         """Compute the tests from SQL sums, judge them, and log the result document."""
         self.decisions.inventory.system(tenant, system)
         if not config.attributes:
-            raise InvalidInput("--by: name at least one attribute")
+            raise InvalidInput("attributes: name at least one attribute to test")
         sets: list[tuple[str, ...]] = [(a,) for a in config.attributes]
         if config.intersection and len(config.attributes) > 1:
             sets.append(tuple(config.attributes))
@@ -174,8 +209,8 @@ class Bias:
             for attribute in attributes:
                 if aggregates and all(row[attribute] is None for row in aggregates):
                     raise InvalidInput(
-                        f"--by {attribute}: no decision of {system} in the period has a group "
-                        f"for {attribute}; assign groups first (attest bias assign)"
+                        f"attribute {attribute}: no decision of {system} in the period has a "
+                        f"group for it; assign groups first"
                     )
             counts = GroupCounts.from_aggregates(aggregates, attributes=attributes)
             total = max(total, counts.overall().n)
@@ -220,14 +255,28 @@ class Bias:
         )
         return document | {"entry": receipt.id, "index": receipt.index}
 
-    def review(self, tenant: str, run_id: str, *, review: str, by: str, note: str) -> Receipt:
-        """A compliance user accepts a run or opens a finding from it (a ledger entry)."""
-        if review not in ("accepted", "finding"):
+    def review(
+        self,
+        tenant: str,
+        run_id: str,
+        *,
+        review: str,
+        by: str,
+        note: str,
+        system: str | None = None,
+    ) -> Receipt:
+        """A compliance user accepts a run or opens a finding from it (a ledger entry).
+
+        With ``system``, a run of another system is not found (as the API's paths read).
+        """
+        if review not in REVIEWS:
             raise InvalidInput("field 'review' must be accepted or finding")
         if not note.strip():
             raise InvalidInput("field 'note': say why (and, for a finding, what must happen)")
+        if len(note) > MAX_NOTE:
+            raise InvalidInput(f"field 'note': at most {MAX_NOTE} characters")
         run = self.store.table_row(tenant, "bias_runs", {"run_id": run_id})
-        if run is None:
+        if run is None or (system is not None and run["system"] != system):
             raise NotFound(f"tenant {tenant} has no bias run {run_id}")
         if run["review"] is not None:
             raise Conflict(f"bias run {run_id} was already reviewed ({run['review']})")
@@ -245,7 +294,8 @@ class Bias:
         return receipt
 
     def runs(self, tenant: str, system: str) -> list[dict[str, Any]]:
-        """The system's bias runs, newest first."""
+        """The system's bias runs, newest first (404 for a system the tenant does not have)."""
+        self.decisions.inventory.system(tenant, system)
         rows = self.store.table_rows(tenant, "bias_runs", {"system": system})
         return sorted(rows, key=lambda r: r["idx"], reverse=True)
 
@@ -256,3 +306,47 @@ class Bias:
             raise NotFound(f"tenant {tenant} has no bias run {run_id}")
         body: dict[str, Any] = json.loads(entry.data)["body"]
         return body
+
+    def report(self, tenant: str, system: str, run_id: str) -> dict[str, Any]:
+        """One run of the system: its summary and review, its result document, and the proof
+        document of its ledger entry (checkable offline against the log's verifier key)."""
+        self.decisions.inventory.system(tenant, system)
+        row = self.store.table_row(tenant, "bias_runs", {"run_id": run_id})
+        if row is None or row["system"] != system:
+            raise NotFound(f"tenant {tenant} has no bias run {run_id}")
+        return {
+            "run": run_summary(row),
+            "document": self.document(tenant, run_id),
+            "proof": self.ledger.prove(tenant, run_id).to_json(),
+        }
+
+    def latest_assignment(self, tenant: str, system: str) -> dict[str, Any] | None:
+        """The system's newest ``fairness.groups_assigned`` entry: its id, index and time and
+        what its body says (counts, rules, BISG match levels and fallbacks), or None.
+
+        Entries are not indexed by type, so this reads the log backwards from its newest entry
+        (a byte search before any parsing) until it meets one: its cost grows with the entries
+        logged since the last assignment, and with the whole log when there is none.
+        """
+        self.decisions.inventory.system(tenant, system)
+        stop = self.ledger.latest_checkpoint(tenant).size
+        while stop > 0:
+            start = max(0, stop - SCAN_WINDOW)
+            for entry in reversed(list(self.store.entries(tenant, start=start, stop=stop))):
+                if _ASSIGNED_MARK not in entry.data:
+                    continue
+                envelope = json.loads(entry.data)
+                if envelope.get("type") == ASSIGNED and envelope.get("system") == system:
+                    body = envelope.get("body") or {}
+                    return {
+                        "entry": entry.entry_id,
+                        "index": entry.index,
+                        "time": envelope.get("time"),
+                        "by": body.get("by"),
+                        "decisions": body.get("decisions"),
+                        "assigned": body.get("assigned") or {},
+                        "rules": body.get("rules") or [],
+                        "bisg": body.get("bisg") or {},
+                    }
+            stop = start
+        return None

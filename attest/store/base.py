@@ -247,9 +247,15 @@ class FairnessStore(Protocol):
     """Protected group memberships and the per-group sums a bias run is computed from."""
 
     def replace_groups(
-        self, tenant: str, attribute: str, assignment: str, rows: Sequence[tuple[str, str, float]]
+        self,
+        tenant: str,
+        attribute: str,
+        assignment: str,
+        decisions: Sequence[str],
+        rows: Sequence[tuple[str, str, float]],
     ) -> None:
-        """Set the memberships (decision id, group, weight) of these decisions for ``attribute``."""
+        """Replace the ``attribute`` memberships of ``decisions`` by ``rows`` (decision id, group,
+        weight): a decision of ``decisions`` without a row has no group afterwards."""
         ...
 
     def group_aggregates(self, tenant: str, query: GroupQuery) -> list[dict[str, Any]]:

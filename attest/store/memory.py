@@ -288,12 +288,17 @@ class MemoryStore:
     # -- protected group memberships -----------------------------------------------------------
 
     def replace_groups(
-        self, tenant: str, attribute: str, assignment: str, rows: Sequence[tuple[str, str, float]]
+        self,
+        tenant: str,
+        attribute: str,
+        assignment: str,
+        decisions: Sequence[str],
+        rows: Sequence[tuple[str, str, float]],
     ) -> None:
         with self._lock:
             log = self._logs[tenant]
             table = log.tables.setdefault("fairness_groups", {})
-            for decision_id in {r[0] for r in rows}:
+            for decision_id in set(decisions) | {r[0] for r in rows}:
                 for key in [k for k in table if k[:2] == (attribute, decision_id)]:
                     del table[key]
             for decision_id, group, weight in rows:

@@ -1,10 +1,13 @@
-"""The web app's pages: sign-in, inventory, systems, the decision explorer and decision pages.
+"""The web app's pages: sign-in, inventory, systems, the decision explorer and decision pages,
+and each system's fairness page (bias runs, their sign-off).
 
 Every page needs a signed-in user whose roles and tenant scope allow it, by the API's rules (the
 READ roles, and the tenant in the path must be in scope); the inventory lists only the tenants the
 user may reach. Pages render on the server; there is no script. Filters travel in the query
 string (times, labels, versions: never names or identifiers); where to return after sign-in
-travels in the encrypted sign-in cookie, not in the URL.
+travels in the encrypted sign-in cookie, not in the URL. The one form that changes anything
+besides the session, a bias run's sign-off, carries the session's CSRF token and needs a role of
+``COMPLIANCE``, as the API's review route does.
 """
 
 from __future__ import annotations
@@ -13,18 +16,19 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 
-from attest.api.deps import READ, RuntimeDep
+from attest.api.deps import COMPLIANCE, READ, RuntimeDep
 from attest.core.inventory import SLUG, VERSION
-from attest.errors import Error, Forbidden, InvalidInput, Unauthenticated
+from attest.errors import Conflict, Error, Forbidden, InvalidInput, NotFound, Unauthenticated
 from attest.service.access import Principal
 from attest.store.base import DecisionFilter
+from attest.web import fairness
 from attest.web.chart import attribution_chart
 from attest.web.proof import check_decision
 from attest.web.session import Session, tokens_match
@@ -300,6 +304,114 @@ def system_page(
         system=found,
         versions=versions,
     )
+
+
+# -- a system's fairness: bias runs and their sign-off ---------------------------------------------
+
+
+def _fairness_page(
+    request: Request,
+    runtime: Any,
+    viewer: Viewer,
+    tenant: str,
+    system: str,
+    run_id: str | None,
+    *,
+    status: int = 200,
+    form_error: str | None = None,
+    note: str = "",
+    choice: str = "",
+) -> Response:
+    found = runtime.inventory.system(tenant, system)
+    runs = runtime.bias.runs(tenant, system)  # newest first
+    selected = runs[0] if runs and not run_id else None
+    if run_id:
+        selected = next((r for r in runs if r["run_id"] == run_id), None)
+        if selected is None:
+            raise NotFound("this system has no such bias run")
+    recent = runs[: fairness.MAX_CHART_RUNS][::-1]  # oldest first, as the chart reads
+    documents = {r["run_id"]: runtime.bias.document(tenant, r["run_id"]) for r in recent}
+    document = None
+    if selected is not None:
+        document = documents.get(selected["run_id"]) or runtime.bias.document(
+            tenant, selected["run_id"]
+        )
+    tables = fairness.result_tables(document) if document else []
+    assignment = runtime.bias.latest_assignment(tenant, system)
+    return render(
+        request,
+        "fairness.html",
+        status=status,
+        tenant={"id": tenant, "name": runtime.inventory.tenant(tenant)["name"]},
+        system=found,
+        runs=runs,
+        selected=selected,
+        latest=runs[0] if runs else None,
+        document=document,
+        tables=tables,
+        charts=fairness.air_charts(
+            [(r, documents[r["run_id"]]) for r in recent], first=[t.key for t in tables]
+        ),
+        chart_runs=len(recent),
+        assignment=assignment,
+        coverage=fairness.coverage(assignment),
+        can_review=bool(viewer.principal.roles & set(COMPLIANCE)),
+        form_error=form_error,
+        note=note,
+        choice=choice,
+        window=fairness.window_text,
+        outcomes=fairness.OUTCOMES,
+        reviews=fairness.REVIEWS,
+    )
+
+
+@router.get("/tenants/{tenant}/systems/{system}/fairness")
+def fairness_page(
+    request: Request,
+    tenant: str,
+    system: str,
+    runtime: RuntimeDep,
+    viewer: ViewerDep,
+    run: Annotated[str | None, Query(max_length=128)] = None,
+) -> Response:
+    return _fairness_page(request, runtime, viewer, tenant, system, run)
+
+
+@router.post("/tenants/{tenant}/systems/{system}/fairness/runs/{run_id}/review")
+def review_bias_run(
+    request: Request,
+    tenant: str,
+    system: str,
+    run_id: str,
+    runtime: RuntimeDep,
+    viewer: ViewerDep,
+    review: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    """Accept a run or open a finding from it: a ``bias.review`` entry signed by the viewer."""
+    if not tokens_match(viewer.session.csrf, csrf_token) or _cross_site(request):
+        raise Forbidden("the review form did not carry this session's token")
+    viewer.principal.check(tenant, COMPLIANCE)
+    try:
+        runtime.bias.review(
+            tenant, run_id, review=review, by=viewer.principal.name, note=note, system=system
+        )
+    except (InvalidInput, Conflict) as error:  # the page again, saying what to change
+        return _fairness_page(
+            request,
+            runtime,
+            viewer,
+            tenant,
+            system,
+            run_id,
+            status=error.status,
+            form_error=str(error),
+            note=note,
+            choice=review,
+        )
+    page = f"/tenants/{quote(tenant, safe='')}/systems/{quote(system, safe='')}/fairness"
+    return RedirectResponse(f"{page}?run={quote(run_id, safe='')}#review", status_code=303)
 
 
 # -- the decision explorer -------------------------------------------------------------------------

@@ -28,8 +28,10 @@ import pytest
 from attest.api import create_app
 from attest.api.deps import json_body
 from attest.config import Settings
+from attest.core.group_rules import parse_rules
 from attest.runtime import Runtime
 from attest.service.access import ROLES
+from attest.service.bias import BiasConfig
 from tests.api.conftest import TestClient
 from tests.api.support import (
     Bank,
@@ -263,7 +265,31 @@ PATH_VALUES: dict[str, Make] = {
     "decision_id": lambda w, bank: bank.decision,
     "entry_id": lambda w, bank: bank.decision,
     "key_id": lambda w, bank: w.victim_key(bank),
+    "run_id": lambda w, bank: _bias_run(w, bank),
 }
+
+
+# The seeded decision's protected value, as a group: what the bias operations need to succeed.
+GROUP_RULES = [
+    {
+        "attribute": "ethnicity",
+        "kind": "map",
+        "source": "protected.ethnicity",
+        "map": {"Zorblaxian": "z"},
+    }
+]
+
+
+def _assigned(w: World, bank: Bank) -> dict[str, Any]:
+    w.runtime.bias.assign_groups(bank.id, bank.system, parse_rules(GROUP_RULES), by="the walk")
+    return {"by": ["ethnicity"], "from": "2020-01-01", "to": "2099-12-31"}
+
+
+def _bias_run(w: World, bank: Bank) -> str:
+    """A new, unreviewed bias run of the bank (each allowed role may review its own)."""
+    config = BiasConfig(("ethnicity",))
+    _assigned(w, bank)
+    return str(w.runtime.bias.run(bank.id, bank.system, config, by="the walk")["entry"])
 
 
 def _new_version(w: World, bank: Bank) -> Any:
@@ -275,6 +301,7 @@ def _new_version(w: World, bank: Bank) -> Any:
 # and are only required not to answer 401/403 to the roles they allow.
 SYSTEMS = "/api/v1/tenants/{tenant}/systems"
 VERSION = SYSTEMS + "/{system}/versions/{version}"
+BIAS = SYSTEMS + "/{system}/bias"
 BODIES: dict[str, Make | None] = {
     "POST /api/v1/tenants": lambda w, bank: {"id": unique("bank-new"), "name": "New bank"},
     "GET /api/v1/tenants": None,
@@ -299,6 +326,11 @@ BODIES: dict[str, Make | None] = {
     "POST /api/v1/outcomes": lambda w, bank: {
         "outcomes": [{"decision_id": bank.decision, "outcome": 0}]
     },
+    f"POST {BIAS}/assign": lambda w, bank: {"rules": GROUP_RULES},
+    f"POST {BIAS}/runs": _assigned,
+    f"GET {BIAS}/runs": None,
+    f"GET {BIAS}/runs/{{run_id}}": None,
+    f"POST {BIAS}/runs/{{run_id}}/review": lambda w, bank: {"review": "accepted", "note": "ok"},
     "GET /api/v1/tenants/{tenant}/decisions": None,
     "GET /api/v1/tenants/{tenant}/decisions/{decision_id}": None,
     "GET /api/v1/tenants/{tenant}/log/checkpoint": None,

@@ -169,7 +169,7 @@ def test_an_attribute_without_groups_is_refused(
     world: tuple[Bias, list[dict[str, Any]]], tenant: str
 ) -> None:
     bias, _ = world
-    with pytest.raises(InvalidInput, match="--by income_band: no decision"):
+    with pytest.raises(InvalidInput, match="attribute income_band: no decision"):
         bias.run(tenant, "credit-underwriting", BiasConfig(("income_band",)), by="c")
 
 
@@ -216,3 +216,43 @@ def test_runs_are_listed_read_back_and_reviewed_once(
     with pytest.raises(InvalidInput, match="field 'note'"):
         bias.review(tenant, second["entry"], review="accepted", by="x", note=" ")
     assert check_projections(bias.store, tenant) == []
+
+
+def test_a_run_is_reported_under_its_system_with_a_proof_and_the_newest_assignment_is_found(
+    world: tuple[Bias, list[dict[str, Any]]], tenant: str
+) -> None:
+    from attest.errors import NotFound
+
+    bias, _ = world
+    assert bias.latest_assignment(tenant, "credit-underwriting") is None
+    bias.assign_groups(tenant, "credit-underwriting", RULES[:1], by="compliance-1")
+    newest = bias.assign_groups(tenant, "credit-underwriting", RULES, by="compliance-2")
+    document = bias.run(tenant, "credit-underwriting", BiasConfig(("age_band",)), by="c")
+    found = bias.latest_assignment(tenant, "credit-underwriting")
+    assert found is not None
+    assert (found["entry"], found["index"], found["by"]) == (
+        newest.receipt.id,
+        newest.receipt.index,
+        "compliance-2",
+    )
+    assert found["bisg"]["race"]["records"] == 400 and found["assigned"]["sex"] == 400
+    report = bias.report(tenant, "credit-underwriting", document["entry"])
+    assert report["run"]["run_id"] == document["entry"] and report["run"]["review"] is None
+    assert verify_proof_document(report["proof"], LOG_SIGNER.verifier) == []
+    with pytest.raises(NotFound):
+        bias.report(tenant, "no-such-system", document["entry"])
+    with pytest.raises(NotFound):
+        bias.runs(tenant, "no-such-system")
+
+
+def test_a_new_assignment_drops_groups_the_rules_no_longer_give(
+    world: tuple[Bias, list[dict[str, Any]]], tenant: str
+) -> None:
+    bias, _ = world
+    bias.assign_groups(tenant, "credit-underwriting", RULES, by="compliance-1")
+    narrower = parse_rules(
+        [{"attribute": "sex", "kind": "map", "source": "protected.sex", "map": {"F": "female"}}]
+    )
+    bias.assign_groups(tenant, "credit-underwriting", narrower, by="compliance-1")
+    rows = bias.store.group_aggregates(tenant, GroupQuery("credit-underwriting", ("sex",)))
+    assert {r["sex"] for r in rows} == {"female", None}  # the men now have no group

@@ -12,7 +12,7 @@ import pytest
 
 from attest.api import create_app
 from attest.runtime import Runtime
-from tests.web.seed import PASSWORD, make_runtime, seed
+from tests.web.seed import PASSWORD, make_runtime, seed, seed_fairness
 
 with warnings.catch_warnings():
     # Starlette announces a future httpx change as a UserWarning, which `filterwarnings = error`
@@ -36,6 +36,12 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
     seed(runtime)
     yield runtime
     runtime.close()
+
+
+@pytest.fixture(scope="session")
+def fairness_runs(seeded: Runtime) -> list[str]:
+    """Bank C's three monthly bias runs (oldest first), seeded once when a test needs them."""
+    return seed_fairness(seeded)
 
 
 @pytest.fixture

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
 
 from attest.config import Settings
+from attest.core.group_rules import parse_rules
 from attest.core.inventory import AISystem, ModelVersion, Tenant
 from attest.keyring import create_keys
 from attest.runtime import Runtime
+from attest.service.bias import BiasConfig
 from attest.store.sql.schema import upgrade
 
 PASSWORD = "correct horse battery staple"
@@ -198,3 +201,133 @@ def tamper(runtime: Runtime, tenant: str, entry_id: str) -> None:
             text("UPDATE entries SET data = :d WHERE tenant = :t AND entry_id = :e"),
             {"d": bytes(changed), "t": tenant, "e": entry_id},
         )
+
+
+# -- a bank with bias runs: the fairness page ------------------------------------------------------
+
+BANK_C, BANK_C_NAME = "bank-c", "Lakeside Credit Union"
+LENDING = "consumer-lending"
+# A compliance officer and a reviewer (who may only read) of bank C.
+FAIRNESS_USERS = {
+    "cora": (["compliance"], [BANK_C]),
+    "rhea": (["reviewer"], [BANK_C]),
+}
+GROUP_RULES = [
+    {"attribute": "age_band", "kind": "bands", "source": "protected.age", "bands": [25]},
+    {
+        "attribute": "sex",
+        "kind": "map",
+        "source": "protected.sex",
+        "map": {"F": "female", "M": "male", "X": "another"},
+    },
+    {
+        "attribute": "race_ethnicity",
+        "kind": "bisg",
+        "surname": "identifiers.surname",
+        "zip": "identifiers.zip",
+    },
+]
+SURNAMES = ["SMITH", "GARCIA", "NGUYEN", "WASHINGTON", "JOHNSON", "MARTINEZ", "KIM", "BROWN"]
+ZIPS = ["80202", "10027", "94110", "60619", "33125", "98104"]
+# Identifying values of bank C's applicants: no page may show them.
+APPLICANT_NAME = "Applicant Person"
+MONTHS = [datetime(2026, month, 1, tzinfo=UTC) for month in (7, 8, 9, 10)]
+PER_MONTH = 100
+YOUNG_PER_MONTH = 40
+# Approvals out of ten among the young, month by month; 7.5 in ten among the others.
+YOUNG_APPROVALS = (3, 4, 5)
+
+
+def lending_decision(month: int, i: int) -> dict[str, Any]:
+    young = i < YOUNG_PER_MONTH
+    approved = (7 * i + month) % 10 < YOUNG_APPROVALS[month] if young else (7 * i) % 20 < 15
+    number = month * PER_MONTH + i
+    identifiers: dict[str, Any] = {"name": f"{APPLICANT_NAME} {number}"}
+    if i % 13:  # one in thirteen gave no surname: geography only
+        identifiers["surname"] = SURNAMES[i % len(SURNAMES)]
+    if i % 17:  # one in seventeen gave no ZIP code: surname only
+        identifiers["zip"] = ZIPS[(i // len(SURNAMES)) % len(ZIPS)]
+    return {
+        "decision_id": f"c-{number:04d}",
+        "system": LENDING,
+        "model_version": "m1",
+        "subject": f"person-{number:04d}",
+        "inputs": {"amount": 500 + 10 * i, "term": 36},
+        "identifiers": identifiers,
+        "protected": {
+            "age": 19 + i % 6 if young else 25 + i % 40,
+            "sex": "X" if i % 25 == 7 else ("F" if i % 2 else "M"),
+        },
+        "output": {"label": "approve" if approved else "decline", "score": 0.5},
+        "adverse": not approved,
+    }
+
+
+def seed_fairness(runtime: Runtime) -> list[str]:
+    """Bank C: three months of lending decisions in which the young are approved less often;
+    after each month, groups assigned (with BISG) and a bias run of the month. Returns the run
+    ids, oldest first.
+
+    The ledger's clock is set to those months while seeding, then given back.
+    """
+    real_clock = runtime.ledger.clock
+    now = [MONTHS[0] - timedelta(days=1)]
+
+    def clock() -> datetime:
+        now[0] += timedelta(milliseconds=1)
+        return now[0]
+
+    runtime.ledger.clock = clock
+    try:
+        runtime.inventory.register_tenant(Tenant(BANK_C, BANK_C_NAME))
+        runtime.inventory.register_system(
+            BANK_C,
+            AISystem.parse(
+                {
+                    "id": LENDING,
+                    "name": "Consumer lending",
+                    "purpose": "Approve or decline personal loans",
+                    "domain": "credit",
+                    "jurisdictions": ["US-NY"],
+                    "consequential": True,
+                    "owner": "Lending risk",
+                    "lifecycle": "deployed",
+                    "risk_tier": "high",
+                    "risk_rationale": "Credit decisions (ECOA, Regulation B)",
+                }
+            ),
+        )
+        runtime.inventory.register_model_version(
+            BANK_C,
+            ModelVersion.parse(
+                {
+                    "system": LENDING,
+                    "version": "m1",
+                    "artifact_sha256": _artifact("m1"),
+                    "artifact_format": "skops",
+                    "framework": "scikit-learn 1.9",
+                    "built_by": "lending-ml",
+                    "lifecycle": "deployed",
+                    "features": [
+                        {"name": "amount", "type": "number"},
+                        {"name": "term", "type": "integer"},
+                    ],
+                }
+            ),
+        )
+        rules = parse_rules(GROUP_RULES)
+        runs = []
+        for month in range(3):  # each month: its decisions, then groups and a run after it ends
+            now[0] = MONTHS[month] + timedelta(days=14)
+            batch = [lending_decision(month, i) for i in range(PER_MONTH)]
+            runtime.decisions.ingest(BANK_C, batch, PER_MONTH)
+            now[0] = MONTHS[month + 1] + timedelta(hours=8)
+            runtime.bias.assign_groups(BANK_C, LENDING, rules, by="cora")
+            now[0] = MONTHS[month + 1] + timedelta(hours=9)
+            config = BiasConfig(("age_band", "sex"), since=MONTHS[month], until=MONTHS[month + 1])
+            runs.append(runtime.bias.run(BANK_C, LENDING, config, by="cora")["entry"])
+    finally:
+        runtime.ledger.clock = real_clock
+    for username, (roles, tenants) in FAIRNESS_USERS.items():
+        runtime.access.add_user(username, PASSWORD, roles, tenants)
+    return runs

@@ -27,11 +27,15 @@ from tests.web.seed import (
     BANK_A,
     BANK_A_NAME,
     BANK_B_NAME,
+    BANK_C,
+    LENDING,
     PASSWORD,
     PERSONAL,
     REASONS,
+    SURNAMES,
     make_runtime,
     seed,
+    seed_fairness,
     tamper,
 )
 
@@ -106,6 +110,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     _need_browser()
     runtime = make_runtime(tmp_path_factory.mktemp("browser") / "home")
     seed(runtime)
+    seed_fairness(runtime)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ATTEST_WEB_SECURE_COOKIES", "false")  # plain HTTP on loopback
         app = create_app(runtime)
@@ -222,3 +227,59 @@ def test_a_tampered_entry_shows_the_failure_badge(page: Any, server: Server) -> 
     findings = page.locator("ul.findings").inner_text()
     assert "is not in the signed tree" in findings
     assert "disagrees with the logged entry on: inputs" in findings
+
+
+def test_a_compliance_officer_signs_off_a_flagged_bias_run(page: Any, server: Server) -> None:
+    page.goto("/login")
+    _sign_in(page, "cora")
+    page.wait_for_url(re.compile(r"/$"))
+    page.get_by_role("link", name="Consumer lending").click()
+    page.wait_for_url(re.compile(r"/systems/consumer-lending$"))
+    page.get_by_role("link", name="Fairness").click()
+    page.wait_for_url(re.compile(r"/systems/consumer-lending/fairness$"))
+
+    # The latest run's table: the young are flagged, with the ratio and its interval.
+    table = page.locator('section.result[data-attributes="age_band"] table.groups')
+    flagged = table.locator('tr[data-outcome="flag"]')
+    assert flagged.count() == 1
+    row = flagged.inner_text()
+    assert "under_25" in row and "flagged" in row and "0.667" in row
+    assert "0.6667 is below 0.8" in row
+    assert table.locator('tr[data-group="25_and_over"] .tag').inner_text() == "pass"
+    small = page.locator('section.result[data-attributes="sex"] tr[data-group="another"] .tag')
+    assert small.inner_text() == "too small to judge"
+
+    # The AIR chart is drawn: a point and an interval per run for the young, under the line.
+    chart = page.locator('svg.air-chart[data-attributes="age_band"]')
+    assert chart.is_visible()
+    line = chart.locator("line.threshold").bounding_box()
+    assert line and line["width"] > 300
+    young = chart.locator('g.air-point[data-group="under_25"]')
+    assert young.count() == 3
+    boxes = [young.nth(i).locator("path.marker").bounding_box() for i in range(3)]
+    assert all(box and box["width"] > 0 for box in boxes)
+    xs = [box["x"] for box in boxes if box]
+    assert xs == sorted(xs)  # oldest run first
+    assert all(box["y"] > line["y"] for box in boxes if box)  # below 0.80 (y grows down)
+    heights = [young.nth(i).locator("line.ci").bounding_box() for i in range(3)]
+    assert all(h and h["height"] > 10 for h in heights)
+    assert not any(value in page.content() for value in (*PERSONAL, *SURNAMES))
+
+    # Sign it off: open a finding; the form is gone and the review is recorded.
+    run = server.runtime.bias.runs(BANK_C, LENDING)[0]["run_id"]
+    page.get_by_label("Open a finding").check()
+    note = "Young applicants approved far less often: refit before the next release"
+    page.fill("#review-note", note)
+    page.get_by_role("button", name="Record review").click()
+    page.wait_for_url(re.compile(rf"/fairness\?run={run}#review$"))
+    recorded = page.locator("#review-recorded").inner_text()
+    assert "Finding opened" in recorded and "cora" in recorded
+    assert note in page.locator("blockquote.note").inner_text()
+    assert page.locator("form.signoff").count() == 0
+    assert "Finding opened by cora" in page.locator(f'tr[data-run="{run}"]').inner_text()
+    stored = server.runtime.bias.runs(BANK_C, LENDING)[0]
+    assert (stored["review"], stored["reviewed_by"], stored["review_note"]) == (
+        "finding",
+        "cora",
+        note,
+    )

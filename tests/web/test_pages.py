@@ -36,6 +36,7 @@ PAGES_A = [
     f"/tenants/{BANK_A}/decisions",
     f"/tenants/{BANK_A}/decisions?label=decline&adverse=yes",
     f"/tenants/{BANK_A}/decisions/a-003",
+    f"/tenants/{BANK_A}/systems/{CREDIT}/fairness",
 ]
 PAGES_B = [
     f"/tenants/{BANK_B}",
@@ -45,6 +46,7 @@ PAGES_B = [
     f"/tenants/{BANK_B}/decisions/b-001",
     f"/tenants/{BANK_B}/decisions/no-such-decision",  # same answer: existence does not leak
     f"/tenants/{BANK_B}/systems/no-such-system",
+    f"/tenants/{BANK_B}/systems/{FRAUD}/fairness",
 ]
 UserClient = Callable[[str], TestClient]
 

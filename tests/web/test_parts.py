@@ -1,10 +1,19 @@
-"""The web app's parts on their own: sealed cookies, safe redirects, and the factors chart."""
+"""The web app's parts on their own: sealed cookies, safe redirects, and the charts."""
 
 from __future__ import annotations
 
 import pytest
 
-from attest.web.chart import MAX_BARS, attribution_chart, format_signed
+from attest.web.chart import (
+    MAX_AIR_GROUPS,
+    MAX_BARS,
+    AirColumn,
+    AirValue,
+    air_chart,
+    attribution_chart,
+    format_signed,
+)
+from attest.web.fairness import window_text
 from attest.web.session import LOGIN, SESSION, Sealer, derive_session_key, safe_next
 
 MASTER = bytes(range(32))
@@ -63,3 +72,44 @@ def test_the_chart_draws_signed_bars_longest_first() -> None:
     long = attribution_chart({"x" * 100: 1.0})
     assert long is not None and len(long.bars[0].label) <= 24
     assert format_signed(123456.7) == "+123457" and format_signed(0.0) == "+0"
+
+
+def test_the_air_chart_puts_each_run_in_its_column_with_intervals_and_the_threshold() -> None:
+    def run(name: str, young: float | None, outcome: str = "flag") -> AirColumn:
+        values = (
+            AirValue("older", 1.0, None, None, "pass"),
+            AirValue("young", young, 0.3, 0.9, outcome),
+            AirValue("none", None, None, None, "no_data"),
+        )
+        return AirColumn(name, f"day of {name}", values)
+
+    chart = air_chart([run("r1", 0.5), run("r2", 0.7), run("r3", None, "no_data")])
+    assert chart is not None
+    young = [p for p in chart.points if p.group == "young"]
+    assert [p.run_id for p in young] == ["r1", "r2"]  # a missing ratio is not drawn
+    assert young[0].x < young[1].x and young[0].y > young[1].y  # later, and higher
+    assert all(p.y_high is not None and p.y_low is not None for p in young)
+    assert all(p.y_high < p.y < p.y_low for p in young)  # type: ignore[operator]
+    assert chart.parity_y < chart.threshold_y < young[1].y  # 1.0 above 0.8 above 0.7
+    assert {p.group for p in chart.points} == {"older", "young"}
+    assert [entry.group for entry in chart.legend] == ["older", "young"]
+    assert {p.series for p in chart.points if p.group == "older"} == {0}
+    assert chart.ticks[0].value == 0.0 and chart.ticks[-1].value >= 1.0
+    assert chart.bottom - chart.top == pytest.approx(chart.ticks[0].y - chart.ticks[-1].y)
+
+    wide = air_chart([AirColumn("r", "d", (AirValue("g", 5.0, 2.5, 9.0, "pass"),))])
+    assert wide is not None and wide.points[0].clipped and wide.points[0].y == wide.top
+    assert air_chart([run("r", None)]) is not None  # "older" still has a ratio
+    assert air_chart([AirColumn("r", "d", (AirValue("g", None, None, None, "no_data"),))]) is None
+    many = air_chart(
+        [AirColumn("r", "d", tuple(AirValue(f"g{i}", 1.0, None, None, "pass") for i in range(20)))]
+    )
+    assert many is not None and many.omitted_groups == 20 - MAX_AIR_GROUPS
+
+
+def test_a_window_of_whole_days_reads_as_days() -> None:
+    assert window_text("2026-07-01T00:00:00.000000Z", "2026-08-01T00:00:00.000000Z") == (
+        "2026-07-01 to 2026-07-31"
+    )
+    assert window_text(None, None) == "all decisions"
+    assert window_text("2026-07-01T10:30:00Z", None) == "2026-07-01 10:30:00 UTC up to now"

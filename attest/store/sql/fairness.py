@@ -24,10 +24,15 @@ class SqlFairness:
     _dialect: str
 
     def replace_groups(
-        self, tenant: str, attribute: str, assignment: str, rows: Sequence[tuple[str, str, float]]
+        self,
+        tenant: str,
+        attribute: str,
+        assignment: str,
+        decisions: Sequence[str],
+        rows: Sequence[tuple[str, str, float]],
     ) -> None:
         g = t.fairness_groups
-        decisions = sorted({decision_id for decision_id, _group, _weight in rows})
+        decisions = sorted(set(decisions) | {decision_id for decision_id, _g, _w in rows})
         with transaction(self.engine, write=True) as conn:
             for start in range(0, len(decisions), CHUNK):
                 conn.execute(
