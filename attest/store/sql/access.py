@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
 
 from attest.errors import Conflict
 from attest.store.sql import tables as t
-from attest.store.sql.engine import transaction
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+from attest.store.sql.engine import as_utc, transaction
 
 
 def _row(row: Any) -> dict[str, Any]:
-    return {k: _utc(v) if isinstance(v, datetime) else v for k, v in row.items()}
+    return {k: as_utc(v) if isinstance(v, datetime) else v for k, v in row.items()}
 
 
 class AccessStore:

@@ -8,6 +8,7 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -17,6 +18,11 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from attest.errors import Conflict, StorageUnavailable
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A stored time as an aware UTC time: SQLite keeps no offset, so a naive value is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def normalise_url(url: str) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from attest.errors import InvalidInput
 from attest.store.base import DecisionFilter
 from attest.store.sql import tables as t
-from attest.store.sql.engine import transaction
+from attest.store.sql.engine import as_utc, transaction
 
 
 def _plain(row: Mapping[Any, Any]) -> dict[str, Any]:
@@ -21,16 +21,14 @@ def _plain(row: Mapping[Any, Any]) -> dict[str, Any]:
     for column, value in row.items():
         if column == "tenant":
             continue
-        if isinstance(value, datetime) and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        result[column] = value
+        result[column] = as_utc(value) if isinstance(value, datetime) else value
     return result
 
 
 def _utc_bound(moment: datetime) -> datetime:
     """A time to compare with stored times, in UTC: SQLite keeps the wall time without its
     offset, so another offset would compare wrongly (a time without offset is taken as UTC)."""
-    return moment.astimezone(UTC) if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return as_utc(moment).astimezone(UTC)
 
 
 class SqlQueries:

@@ -46,7 +46,7 @@ from attest.store.base import (
 )
 from attest.store.sequencing import check_vault_subjects, extend_tree, fresh_vault, plan_batch
 from attest.store.sql import tables as t
-from attest.store.sql.engine import transaction
+from attest.store.sql.engine import as_utc, transaction
 from attest.store.sql.fairness import SqlFairness
 from attest.store.sql.projection_writer import apply_projections, delete_projections
 from attest.store.sql.queries import SqlQueries
@@ -108,10 +108,6 @@ READ_CHUNK = 5_000  # entries per page when streaming
 _NO_END = 2**63 - 1
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -157,7 +153,7 @@ class SqlStore(SqlQueries, SqlFairness):
         now: datetime,
     ) -> AppendOutcome:
         new_keys = dict(new_subject_keys or {})
-        now = _utc(now).astimezone(UTC)  # SQLite keeps no offset: store the instant in UTC
+        now = as_utc(now).astimezone(UTC)  # SQLite keeps no offset: store the instant in UTC
         with transaction(self.engine, write=True) as conn:
             log_origin, size = self._lock_log(conn, tenant, origin, now)
             plan = plan_batch(entries, self._existing_ids(conn, tenant, entries), size)
@@ -357,7 +353,7 @@ class SqlStore(SqlQueries, SqlFairness):
 
     @staticmethod
     def _as_checkpoint(row: Any) -> StoredCheckpoint:
-        return StoredCheckpoint(row.size, row.root, row.note, _utc(row.created_at))
+        return StoredCheckpoint(row.size, row.root, row.note, as_utc(row.created_at))
 
     def _checkpoint(self, conn: Connection, tenant: str, size: int) -> StoredCheckpoint | None:
         row = conn.execute(
@@ -485,7 +481,7 @@ class SqlStore(SqlQueries, SqlFairness):
             ).first()
             if row is None:
                 return ProofMaterial(None, None, {})
-            checkpoint = StoredCheckpoint(row.size, row.root, row.note, _utc(row.created_at))
+            checkpoint = StoredCheckpoint(row.size, row.root, row.note, as_utc(row.created_at))
             if row.idx is None:
                 return ProofMaterial(None, checkpoint, {})
             entry = StoredEntry(row.idx, row.entry_id, row.leaf_hash, row.data)
@@ -543,8 +539,8 @@ class SqlStore(SqlQueries, SqlFairness):
                 keys[r.subject] = SubjectKey(
                     r.subject,
                     r.wrapped_key,
-                    _utc(r.created_at),
-                    _utc(r.erased_at) if r.erased_at else None,
+                    as_utc(r.created_at),
+                    as_utc(r.erased_at) if r.erased_at else None,
                     r.erasure_reason,
                     r.erasure_entry,
                 )
