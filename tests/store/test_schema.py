@@ -47,6 +47,7 @@ QUERY_TABLES = {
 }
 ACCESS_TABLES = {"api_keys", "users"}
 PROTECTED_TABLES = {"fairness_groups"}
+CACHE_TABLES = {"group_sum_sets", "group_sums"}
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -122,7 +123,14 @@ def test_the_migrations_have_exactly_one_head() -> None:
 def test_the_migrated_schema_is_the_declared_schema(blank_engine: Engine) -> None:
     upgrade(blank_engine)
     assert current_revision(blank_engine) == head_revision()
-    expected = LEDGER_TABLES | QUERY_TABLES | ACCESS_TABLES | PROTECTED_TABLES | {"alembic_version"}
+    expected = (
+        LEDGER_TABLES
+        | QUERY_TABLES
+        | ACCESS_TABLES
+        | PROTECTED_TABLES
+        | CACHE_TABLES
+        | {"alembic_version"}
+    )
     assert set(inspect(blank_engine).get_table_names()) == expected
     assert differences(blank_engine) == []
     verify_schema(blank_engine)

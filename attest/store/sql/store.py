@@ -48,6 +48,7 @@ from attest.store.sequencing import check_vault_subjects, extend_tree, fresh_vau
 from attest.store.sql import tables as t
 from attest.store.sql.engine import as_utc, transaction
 from attest.store.sql.fairness import SqlFairness
+from attest.store.sql.group_sums import forget_tenant
 from attest.store.sql.projection_writer import apply_projections, delete_projections
 from attest.store.sql.queries import SqlQueries
 
@@ -308,12 +309,14 @@ class SqlStore(SqlQueries, SqlFairness):
         subject_decisions = select(t.decisions.c.decision_id).where(
             t.decisions.c.tenant == tenant, t.decisions.c.subject == erasure.subject
         )
-        conn.execute(
+        dropped = conn.execute(
             t.fairness_groups.delete().where(
                 t.fairness_groups.c.tenant == tenant,
                 t.fairness_groups.c.decision_id.in_(subject_decisions),
             )
         )
+        if dropped.rowcount:
+            forget_tenant(conn, tenant)
 
     def replace_projections(self, tenant: str, rows: Iterable[ProjectionRow]) -> None:
         """Rebuild a tenant's query tables from ``rows``, holding the log's lock meanwhile."""
@@ -322,6 +325,7 @@ class SqlStore(SqlQueries, SqlFairness):
                 select(t.logs.c.size).where(t.logs.c.tenant == tenant).with_for_update()
             ).one_or_none()
             delete_projections(conn, tenant)
+            forget_tenant(conn, tenant)
             chunk: list[ProjectionRow] = []
             for row in rows:
                 chunk.append(row)

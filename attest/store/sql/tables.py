@@ -11,6 +11,7 @@ from sqlalchemy import (
     Float,
     ForeignKeyConstraint,
     Index,
+    Integer,
     LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
@@ -198,6 +199,7 @@ outcomes = Table(
     PrimaryKeyConstraint("tenant", "outcome_id"),
     ForeignKeyConstraint(["tenant", "decision_id"], ["decisions.tenant", "decisions.decision_id"]),
     Index("ix_outcomes_tenant_decision_id", "tenant", "decision_id"),
+    Index("ix_outcomes_tenant_idx", "tenant", "idx"),
 )
 
 # Model artifacts, addressed by their SHA-256 (the model version entry records the hash).
@@ -290,3 +292,40 @@ bias_runs = Table(
 )
 
 PROJECTION_TABLES["bias_runs"] = bias_runs
+
+# A cache of per-day group sums for bias runs (attest/store/sql/group_sums.py): not evidence, and
+# not a projection; dropped and rebuilt whenever what it sums may have changed.
+GROUP_SUM_COLUMNS = ("g0", "g1", "g2", "g3")
+
+group_sum_sets = Table(
+    "group_sum_sets",
+    metadata,
+    Column("tenant", String(63), nullable=False),
+    Column("system", String(63), nullable=False),
+    Column("attributes", Text, nullable=False),  # comma-separated, in the order grouped by
+    Column("watermark", BigInteger, nullable=False),  # the log size the rows are complete for
+    Column("built_rows", BigInteger, nullable=False),  # rows written by the last full build
+    Column("delta_rows", BigInteger, nullable=False),  # rows added by updates since
+    PrimaryKeyConstraint("tenant", "system", "attributes"),
+    ForeignKeyConstraint(["tenant"], ["logs.tenant"]),
+)
+
+group_sums = Table(
+    "group_sums",
+    metadata,
+    Column("tenant", String(63), nullable=False),
+    Column("system", String(63), nullable=False),
+    Column("attributes", Text, nullable=False),
+    Column("day", Integer, nullable=False),  # UTC days since 1970-01-01
+    Column("label", Text, nullable=False),
+    Column("outcome", Text, nullable=True),  # the outcome's JSON text; NULL: none yet
+    *(Column(name, String(63), nullable=True) for name in GROUP_SUM_COLUMNS),
+    Column("n", Float, nullable=False),
+    Column("n_sq", Float, nullable=False),
+    Column("scored", Float, nullable=False),
+    Column("scored_sq", Float, nullable=False),
+    Column("score_sum", Float, nullable=False),
+    Column("score_sq_sum", Float, nullable=False),
+    ForeignKeyConstraint(["tenant"], ["logs.tenant"]),
+    Index("ix_group_sums_tenant_system_attributes_day", "tenant", "system", "attributes", "day"),
+)
