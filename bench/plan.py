@@ -24,6 +24,8 @@ class Plan:
     proof_warmup: int
     audit_repetitions: int
     audit_budget_seconds: float  # stop repeating the audit after this long (at least one runs)
+    bias_sizes: tuple[int, ...] = (1_000_000, 10_000_000)
+    bias_repetitions: int = 5
     seed: int = SEED
 
 
@@ -61,4 +63,6 @@ QUICK = Plan(
     proof_warmup=10,
     audit_repetitions=2,
     audit_budget_seconds=30.0,
+    bias_sizes=(20_000,),
+    bias_repetitions=2,
 )

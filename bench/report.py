@@ -6,8 +6,9 @@ import statistics
 import textwrap
 from dataclasses import dataclass, field
 
-from bench import decisions_report
+from bench import bias_report, decisions_report
 from bench.append import AppendResult
+from bench.bias import BiasResult
 from bench.biglog import BigLogResult
 from bench.ingest import IngestResult
 from bench.machine import Machine
@@ -31,6 +32,7 @@ class Results:
     big: list[BigLogResult] = field(default_factory=list)
     ingest: list[IngestResult] = field(default_factory=list)
     sdk: list[SdkCost] = field(default_factory=list)
+    bias: list[BiasResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     failures: int = 0
     peak_rss_kib: int = 0
@@ -80,8 +82,9 @@ def _header(results: Results) -> list[str]:
             "`--postgres-url URL` picks the PostgreSQL server (default: ",
             "`ATTEST_BENCH_DATABASE_URL`, else `ATTEST_TEST_DATABASE_URL`, else ",
             "`postgresql://postgres@127.0.0.1:5432/test`) and `--no-postgres` measures SQLite ",
-            "only. A full run takes about 10 minutes on the 2-core reference machine, most of it ",
-            "building and auditing the two 1,000,000-entry logs; this run's time is under Machine.",
+            "only. A full run takes about an hour on the 2-core reference machine, most of it ",
+            "loading 10,000,000 decisions for the bias runs and building and auditing the two ",
+            "1,000,000-entry logs; this run's time is under Machine.",
         ),
     ]
     if plan.quick:
@@ -134,6 +137,7 @@ def _targets(results: Results) -> list[str]:
             ]
         )
     rows += decisions_report.target_rows(results.ingest, results.sdk)
+    rows += bias_report.target_rows(results.bias)
     return [
         "## Targets",
         "",
@@ -357,5 +361,6 @@ def render(results: Results) -> str:
         lines += _big_log(results)
     if results.ingest or results.sdk:
         lines += decisions_report.render_sections(results.ingest, results.sdk)
+    lines += bias_report.render_section(results.bias)
     lines += _how_measured(results)
     return "\n".join(lines).rstrip() + "\n"

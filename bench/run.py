@@ -15,6 +15,7 @@ from typing import TypeVar
 from sqlalchemy.engine import make_url
 
 from bench.append import measure_append
+from bench.bias import measure_bias
 from bench.biglog import measure_big_log
 from bench.databases import Backend, postgres_admin_url, postgres_unavailable
 from bench.ingest import measure_http_ingest
@@ -43,6 +44,12 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         help="server to create the benchmark databases on (default: %(default)s)",
     )
     parser.add_argument("--no-postgres", action="store_true", help="measure SQLite only")
+    parser.add_argument(
+        "--bias-sizes",
+        type=lambda text: tuple(int(n) for n in text.split(",")),
+        default=None,
+        help="decisions per bias run, comma-separated (default: 1000000,10000000)",
+    )
     return parser.parse_args(argv)
 
 
@@ -104,6 +111,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         cost = _attempt(results, "SDK cost", partial(measure_sdk_cost, calls, rate=rate))
         if cost is not None:
             results.sdk.append(cost)
+    for backend in backends:
+        for size in arguments.bias_sizes or plan.bias_sizes:
+            what = f"{backend.label} bias run over {size:,} decisions"
+            peers = 3 if size <= 1_000_000 else 1
+            measured = _attempt(
+                results,
+                what,
+                partial(
+                    measure_bias,
+                    backend,
+                    size,
+                    repetitions=plan.bias_repetitions,
+                    peer_repetitions=peers,
+                ),
+            )
+            if measured is not None:
+                results.bias.append(measured)
     results.peak_rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     results.wall_seconds = time.perf_counter() - started
     arguments.output.parent.mkdir(parents=True, exist_ok=True)
