@@ -54,8 +54,9 @@ def assign(tenant: str, system: str, rules_file: Path | None, proxy: str | None,
 @click.option("--by", "attributes", required=True, help="Attributes, comma-separated.")
 @click.option("--favourable", default="approve", show_default=True, help="Favourable labels.")
 @click.option("--good-outcome", "good", multiple=True, help="Outcome values that mean 'good'.")
-@click.option("--air-threshold", default=0.80, show_default=True, type=float)
-@click.option("--alpha", default=0.05, show_default=True, type=float)
+@click.option("--air-threshold", type=float, help="Override the system's policy (0.80).")
+@click.option("--alpha", type=float, help="Override the system's policy (0.05).")
+@click.option("--min-n-eff", type=float, help="Override the system's policy (30).")
 @click.option("--as", "who", default="cli", show_default=True, help="Who runs it.")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole result document.")
 def run(
@@ -66,8 +67,9 @@ def run(
     attributes: str,
     favourable: str,
     good: tuple[str, ...],
-    air_threshold: float,
-    alpha: float,
+    air_threshold: float | None,
+    alpha: float | None,
+    min_n_eff: float | None,
     who: str,
     as_json: bool,
 ) -> int:
@@ -80,6 +82,7 @@ def run(
         good_outcomes=good,
         air_threshold=air_threshold,
         alpha=alpha,
+        min_n_eff=min_n_eff,
     )
     with runtime() as rt:
         document = rt.bias.run(tenant, system, config, by=who)
@@ -95,3 +98,41 @@ def run(
                 click.echo(f"  {name:32} n={group['n']:.0f} rate={group['rate']} AIR={shown}")
         click.echo(f"verdict: {document['verdict']} (entry {document['entry']})")
     return 1 if document["verdict"] == "flag" else 0
+
+
+@bias.command("policy")
+@click.option("--tenant", required=True)
+@click.option("--system", required=True)
+@click.option("--air-threshold", type=float, help="Flag an adverse impact ratio below this.")
+@click.option("--alpha", type=float, help="Significance level of the tests.")
+@click.option("--min-n-eff", type=float, help="Smallest effective group size judged.")
+@click.option("--note", default="", help="Why the policy changes.")
+@click.option("--as", "who", default="cli", show_default=True, help="Who sets it.")
+def policy(
+    tenant: str,
+    system: str,
+    air_threshold: float | None,
+    alpha: float | None,
+    min_n_eff: float | None,
+    note: str,
+    who: str,
+) -> None:
+    """Show the system's bias policy; with values, change it (a ledger entry)."""
+    fields = {
+        name: value
+        for name, value in (
+            ("air_threshold", air_threshold),
+            ("alpha", alpha),
+            ("min_n_eff", min_n_eff),
+        )
+        if value is not None
+    }
+    with runtime() as rt:
+        if fields:
+            receipt = rt.bias.set_policy(tenant, system, fields, by=who, note=note)
+            click.echo(f"logged as entry {receipt.id} at index {receipt.index}")
+        standing = rt.bias.policy(tenant, system)
+    for name, value in standing["policy"].items():
+        click.echo(f"{name}: {value:g}")
+    source = standing["source"]
+    click.echo("source: defaults" if source == "default" else f"source: entry {standing['index']}")

@@ -181,6 +181,25 @@ def _bias_review(envelope: dict[str, Any], index: int) -> list[ProjectionRow]:
     ]
 
 
+def _bias_policy(envelope: dict[str, Any], index: int) -> list[ProjectionRow]:
+    body = envelope["body"]
+    return [
+        ProjectionRow(
+            "bias_policies",
+            {"system": envelope["system"]},
+            {
+                "air_threshold": body["policy"]["air_threshold"],
+                "alpha": body["policy"]["alpha"],
+                "min_n_eff": body["policy"]["min_n_eff"],
+                "set_by": body["by"],
+                "set_at": _time(envelope["time"]),
+                "note": body.get("note"),
+                "idx": index,
+            },
+        )
+    ]
+
+
 PROJECTORS: dict[str, Callable[[dict[str, Any], int], list[ProjectionRow]]] = {
     "tenant.registered": _tenant,
     "system.registered": _system,
@@ -191,6 +210,7 @@ PROJECTORS: dict[str, Callable[[dict[str, Any], int], list[ProjectionRow]]] = {
     "outcome": _outcome,
     "bias.run": _bias_run,
     "bias.review": _bias_review,
+    "bias.policy": _bias_policy,
 }
 
 

@@ -13,10 +13,12 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from attest.core.bias_policy import FIELDS as POLICY_FIELDS
+from attest.core.bias_policy import BiasPolicy
 from attest.core.counts import GroupCounts
 from attest.core.fairness import disparity_table
 from attest.core.fairness_scores import standardized_mean_difference
@@ -74,10 +76,15 @@ class BiasConfig:
     until: datetime | None = None
     favourable: tuple[str, ...] = ("approve",)
     good_outcomes: tuple[Any, ...] = ()
-    air_threshold: float = 0.80
-    alpha: float = 0.05
-    min_n_eff: float = 30.0
+    # None: the system's policy decides (attest.core.bias_policy; the catalogue's defaults).
+    air_threshold: float | None = None
+    alpha: float | None = None
+    min_n_eff: float | None = None
     intersection: bool = True
+
+    def overrides(self) -> dict[str, float]:
+        """The policy fields this run sets itself."""
+        return {name: value for name in POLICY_FIELDS if (value := getattr(self, name)) is not None}
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -196,9 +203,49 @@ class Bias:
         for names in sets:
             self.store.group_aggregates(tenant, GroupQuery(system, names))
 
+    def policy(self, tenant: str, system: str) -> dict[str, Any]:
+        """The system's policy as it stands, and where it comes from (an entry, or the
+        defaults when nobody set one)."""
+        self.decisions.inventory.system(tenant, system)
+        row = self.store.table_row(tenant, "bias_policies", {"system": system})
+        if row is None:
+            return {"policy": BiasPolicy().to_json(), "source": "default"}
+        return {
+            "policy": {name: row[name] for name in POLICY_FIELDS},
+            "source": "entry",
+            "index": row["idx"],
+            "by": row["set_by"],
+            "at": _rfc3339(row["set_at"]),
+            "note": row["note"],
+        }
+
+    def set_policy(
+        self, tenant: str, system: str, fields: Mapping[str, Any], *, by: str, note: str = ""
+    ) -> Receipt:
+        """Change some of the system's policy fields (the rest stay as they are), as an entry."""
+        current = BiasPolicy(**self.policy(tenant, system)["policy"])
+        policy = BiasPolicy.parse(fields, base=current)
+        if len(note) > MAX_NOTE:
+            raise InvalidInput(f"field 'note': at most {MAX_NOTE} characters")
+        body: dict[str, Any] = {"policy": policy.to_json(), "by": by}
+        if note.strip():
+            body["note"] = note
+        (receipt,) = self.ledger.append(
+            tenant, [Submission(type="bias.policy", body=body, system=system)], ["bias policy"]
+        )
+        return receipt
+
     def run(self, tenant: str, system: str, config: BiasConfig, *, by: str) -> dict[str, Any]:
         """Compute the tests from SQL sums, judge them, and log the result document."""
-        self.decisions.inventory.system(tenant, system)
+        standing = self.policy(tenant, system)
+        overrides = config.overrides()
+        policy = BiasPolicy.parse(overrides, base=BiasPolicy(**standing["policy"]))
+        config = replace(
+            config,
+            air_threshold=policy.air_threshold,
+            alpha=policy.alpha,
+            min_n_eff=policy.min_n_eff,
+        )
         if not config.attributes:
             raise InvalidInput("attributes: name at least one attribute to test")
         sets: list[tuple[str, ...]] = [(a,) for a in config.attributes]
@@ -224,20 +271,20 @@ class Bias:
                     )
             counts = GroupCounts.from_aggregates(aggregates, attributes=attributes)
             total = max(total, counts.overall().n)
-            selection = disparity_table(counts, min_n_eff=config.min_n_eff)
-            judged = verdict(selection, air_threshold=config.air_threshold, alpha=config.alpha)
+            selection = disparity_table(counts, min_n_eff=policy.min_n_eff)
+            judged = verdict(selection, air_threshold=policy.air_threshold, alpha=policy.alpha)
             entry: dict[str, Any] = {
                 "attributes": list(attributes),
                 "selection": selection.to_json(),
                 "verdict": judged.to_json(),
-                "smd": standardized_mean_difference(counts, min_n_eff=config.min_n_eff).to_json(),
+                "smd": standardized_mean_difference(counts, min_n_eff=policy.min_n_eff).to_json(),
             }
             if config.good_outcomes:
                 for metric in ("true_positive_rate", "false_positive_rate"):
                     entry[metric] = disparity_table(
                         counts,
                         metric=metric,
-                        min_n_eff=config.min_n_eff,
+                        min_n_eff=policy.min_n_eff,
                     ).to_json()
             results.append(entry)
         outcomes = [r["verdict"]["outcome"] for r in results]
@@ -254,6 +301,11 @@ class Bias:
             "system": system,
             "by": by,
             "config": config.to_json(),
+            "policy": {
+                "source": standing["source"],
+                "index": standing.get("index"),
+                "overridden": sorted(overrides),
+            },
             "decisions": total,
             "results": results,
             "verdict": overall,

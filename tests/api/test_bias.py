@@ -225,3 +225,55 @@ def test_bad_requests_are_refused_without_echoing_them(
     nowhere = f"/api/v1/tenants/{tenant}/systems/no-such-system/bias/runs"
     assert_error(client.get(nowhere, headers=officer), 404)
     assert_error(client.get(f"{url}/runs/not-a-run", headers=officer), 404)
+
+
+def test_the_system_policy_judges_its_runs_and_each_change_is_logged(
+    client: TestClient, runtime: Runtime, tenant: str
+) -> None:
+    officer, name = _seed(runtime, tenant)
+    url = f"/api/v1/tenants/{tenant}/systems/{SYSTEM}/bias"
+    assert client.post(f"{url}/assign", json={"rules": RULES}, headers=officer).status_code == 201
+
+    default = client.get(f"{url}/policy", headers=officer).json()
+    assert default == {
+        "policy": {"air_threshold": 0.8, "alpha": 0.05, "min_n_eff": 30.0},
+        "source": "default",
+    }
+    # The under-25 ratio is 0.375: a policy flagging only below 0.3 passes it.
+    changed = client.put(
+        f"{url}/policy", json={"air_threshold": 0.3, "note": "board decision 14"}, headers=officer
+    )
+    assert changed.status_code == 200, changed.text
+    standing = changed.json()
+    assert standing["policy"] == {"air_threshold": 0.3, "alpha": 0.05, "min_n_eff": 30.0}
+    assert standing["source"] == "entry" and standing["by"] == name
+    assert standing["note"] == "board decision 14"
+    entry = runtime.store.entry_by_id(tenant, standing["entry"])
+    assert entry is not None and b'"type":"bias.policy"' in entry.data
+
+    judged = client.post(f"{url}/runs", json=_window(by=["age_band"]), headers=officer).json()
+    assert judged["config"]["air_threshold"] == 0.3
+    assert judged["policy"] == {"source": "entry", "index": entry.index, "overridden": []}
+    age = {g["group"]["age_band"]: g["outcome"] for g in judged["results"][0]["verdict"]["groups"]}
+    assert age["under_25"] == "pass"
+
+    # A run may set its own threshold; the document says it did.
+    strict = client.post(
+        f"{url}/runs", json=_window(by=["age_band"], air_threshold=0.8), headers=officer
+    ).json()
+    assert strict["verdict"] == "flag" and strict["policy"]["overridden"] == ["air_threshold"]
+
+    size = runtime.ledger.latest_checkpoint(tenant).size
+    for body, fragment in (
+        ({"alpha": 1.0}, "field 'alpha'"),
+        ({"air_threshold": "high"}, "field 'air_threshold'"),
+        ({"min_n_eff": 0}, "field 'min_n_eff'"),
+        ({"note": "nothing else"}, "at least one"),
+        ({"air": 0.7}, "only have the fields"),
+    ):
+        assert_error(client.put(f"{url}/policy", json=body, headers=officer), 400, fragment)
+    auditor = bearer(runtime.access.issue_key("an auditor", ["auditor"], [tenant]).token)
+    refused = client.put(f"{url}/policy", json={"alpha": 0.01}, headers=auditor)
+    assert_error(refused, 403, "no role allowed here")
+    assert client.get(f"{url}/policy", headers=auditor).json()["policy"]["air_threshold"] == 0.3
+    assert runtime.ledger.latest_checkpoint(tenant).size == size  # nothing more was logged

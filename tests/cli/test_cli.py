@@ -512,3 +512,30 @@ def test_audit_reports_a_tenant_whose_whole_log_vanished(attest: Run, initialise
     result = attest("audit")
     assert result.code == 1
     assert "audited before at size 1 and no longer exists" in result.out
+
+
+def test_bias_policy_shows_the_defaults_then_logs_a_change(attest: Run, initialised: Path) -> None:
+    from attest.cli.context import runtime
+    from attest.core.inventory import Tenant
+    from tests.service.test_inventory_decisions import SYSTEM
+
+    with runtime() as rt:
+        rt.inventory.register_tenant(Tenant("bank-cli", "First Community Bank"))
+        rt.inventory.register_system("bank-cli", SYSTEM)
+    where = ("--tenant", "bank-cli", "--system", SYSTEM.id)
+    shown = attest("bias", "policy", *where)
+    assert shown.code == 0, shown.err
+    assert "air_threshold: 0.8\n" in shown.out and "source: defaults" in shown.out
+
+    changed = attest(
+        "bias", "policy", *where, "--alpha", "0.01", "--note", "stricter", "--as", "cco"
+    )
+    assert changed.code == 0, changed.err
+    assert "alpha: 0.01\n" in changed.out and "air_threshold: 0.8\n" in changed.out
+    assert "source: entry" in changed.out
+    with runtime() as rt:
+        standing = rt.bias.policy("bank-cli", SYSTEM.id)
+    assert standing["by"] == "cco" and standing["note"] == "stricter"
+
+    refused = attest("bias", "policy", *where, "--alpha", "2")
+    assert refused.code != 0 and "field 'alpha'" in refused.err

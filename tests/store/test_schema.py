@@ -44,6 +44,7 @@ QUERY_TABLES = {
     "outcomes",
     "artifacts",
     "bias_runs",
+    "bias_policies",
 }
 ACCESS_TABLES = {"api_keys", "users"}
 PROTECTED_TABLES = {"fairness_groups"}

@@ -12,6 +12,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from attest.api.deps import COMPLIANCE, READ, JsonBody, RuntimeDep, allowed
+from attest.core.bias_policy import FIELDS as POLICY_KEYS
+from attest.core.bias_policy import BiasPolicy
 from attest.core.group_rules import ATTRIBUTE, BISG_RULE, parse_rules
 from attest.errors import InvalidInput
 from attest.service.access import Principal
@@ -23,8 +25,9 @@ Officer = Annotated[Principal, Depends(allowed(COMPLIANCE))]
 
 ASSIGN_FIELDS = frozenset({"rules", "proxy"})
 RUN_FIELDS = frozenset(
-    {"by", "from", "to", "favourable", "good_outcomes", "air_threshold", "alpha"}
+    {"by", "from", "to", "favourable", "good_outcomes", "air_threshold", "alpha", "min_n_eff"}
 )
+POLICY_FIELDS = frozenset({"air_threshold", "alpha", "min_n_eff", "note"})
 REVIEW_FIELDS = frozenset({"review", "note"})
 
 
@@ -66,8 +69,9 @@ def _number(body: dict[str, Any], name: str, default: float, low: float, high: f
 
 
 def parse_run(body: Any) -> BiasConfig:
-    """``{"by", "from", "to", "favourable"?, "good_outcomes"?, "air_threshold"?, "alpha"?}``;
-    ``to`` is included (the window ends at the next midnight, UTC), as in ``attest bias run``."""
+    """``{"by", "from", "to", "favourable"?, "good_outcomes"?, "air_threshold"?, "alpha"?,
+    "min_n_eff"?}``; ``to`` is included (the window ends at the next midnight, UTC), as in
+    ``attest bias run``; a policy field given overrides the system's policy for this run."""
     body = _object(body, RUN_FIELDS)
     attributes = _strings(body, "by", [])
     if not all(ATTRIBUTE.fullmatch(a) for a in attributes) or len(set(attributes)) != len(
@@ -82,17 +86,16 @@ def parse_run(body: Any) -> BiasConfig:
         isinstance(v, str | int | float) and not isinstance(v, bool) for v in good
     ):
         raise InvalidInput("field 'good_outcomes' must be a list of strings or numbers")
-    alpha = _number(body, "alpha", 0.05, 0.0, 1.0)
-    if alpha >= 1:
-        raise InvalidInput("field 'alpha' must be a number in (0, 1)")
+    overrides = BiasPolicy.parse({k: body[k] for k in POLICY_KEYS if k in body})
     return BiasConfig(
         attributes=attributes,
         since=since,
         until=until,
         favourable=_strings(body, "favourable", ["approve"]),
         good_outcomes=tuple(good),
-        air_threshold=_number(body, "air_threshold", 0.80, 0.0, 1.0),
-        alpha=alpha,
+        air_threshold=overrides.air_threshold if "air_threshold" in body else None,
+        alpha=overrides.alpha if "alpha" in body else None,
+        min_n_eff=overrides.min_n_eff if "min_n_eff" in body else None,
     )
 
 
@@ -168,3 +171,24 @@ def review_bias_run(
         "entry": receipt.id,
         "index": receipt.index,
     }
+
+
+@router.get("/policy")
+def read_bias_policy(tenant: str, system: str, runtime: RuntimeDep, _: Reader) -> dict[str, Any]:
+    """The thresholds the system's runs are judged by, and who set them (or the defaults)."""
+    return runtime.bias.policy(tenant, system)
+
+
+@router.put("/policy")
+def set_bias_policy(
+    tenant: str, system: str, principal: Officer, body: JsonBody, runtime: RuntimeDep
+) -> dict[str, Any]:
+    """Change some policy fields (the others stay); the change is a ledger entry."""
+    body = _object(body, POLICY_FIELDS)
+    note = body.pop("note", "")
+    if not isinstance(note, str):
+        raise InvalidInput("field 'note' must be a string")
+    if not body:
+        raise InvalidInput("give at least one of air_threshold, alpha, min_n_eff")
+    receipt = runtime.bias.set_policy(tenant, system, body, by=principal.name, note=note)
+    return runtime.bias.policy(tenant, system) | {"entry": receipt.id}

@@ -293,6 +293,24 @@ bias_runs = Table(
 
 PROJECTION_TABLES["bias_runs"] = bias_runs
 
+bias_policies = Table(
+    "bias_policies",
+    metadata,
+    Column("tenant", String(63), nullable=False),
+    Column("system", String(63), nullable=False),
+    Column("air_threshold", Float, nullable=False),
+    Column("alpha", Float, nullable=False),
+    Column("min_n_eff", Float, nullable=False),
+    Column("set_by", Text, nullable=False),
+    Column("set_at", DateTime(timezone=True), nullable=False),
+    Column("note", Text, nullable=True),
+    Column("idx", BigInteger, nullable=False),
+    PrimaryKeyConstraint("tenant", "system"),
+    ForeignKeyConstraint(["tenant"], ["logs.tenant"]),
+)
+
+PROJECTION_TABLES["bias_policies"] = bias_policies
+
 # A cache of per-day group sums for bias runs (attest/store/sql/group_sums.py): not evidence, and
 # not a projection; dropped and rebuilt whenever what it sums may have changed.
 GROUP_SUM_COLUMNS = ("g0", "g1", "g2", "g3")

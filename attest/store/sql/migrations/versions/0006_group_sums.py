@@ -1,4 +1,4 @@
-"""per-day group sums cache
+"""per-day group sums cache and bias policies
 
 Revision ID: 0006
 Revises: 0005
@@ -17,6 +17,22 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "bias_policies",
+        sa.Column("tenant", sa.String(length=63), nullable=False),
+        sa.Column("system", sa.String(length=63), nullable=False),
+        sa.Column("air_threshold", sa.Float(), nullable=False),
+        sa.Column("alpha", sa.Float(), nullable=False),
+        sa.Column("min_n_eff", sa.Float(), nullable=False),
+        sa.Column("set_by", sa.Text(), nullable=False),
+        sa.Column("set_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("idx", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant"], ["logs.tenant"], name=op.f("fk_bias_policies_tenant_logs")
+        ),
+        sa.PrimaryKeyConstraint("tenant", "system", name=op.f("pk_bias_policies")),
+    )
     op.create_table(
         "group_sum_sets",
         sa.Column("tenant", sa.String(length=63), nullable=False),
@@ -70,5 +86,6 @@ def downgrade() -> None:
     with op.batch_alter_table("group_sums", schema=None) as batch_op:
         batch_op.drop_index("ix_group_sums_tenant_system_attributes_day")
 
+    op.drop_table("bias_policies")
     op.drop_table("group_sums")
     op.drop_table("group_sum_sets")
