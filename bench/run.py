@@ -20,7 +20,7 @@ from bench.biglog import measure_big_log
 from bench.databases import Backend, postgres_admin_url, postgres_unavailable
 from bench.ingest import measure_http_ingest
 from bench.machine import describe
-from bench.plan import FULL, QUICK
+from bench.plan import FULL, QUICK, Plan
 from bench.reference import measure_reference
 from bench.report import Results, render
 from bench.sdk_cost import measure as measure_sdk_cost
@@ -45,12 +45,21 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--no-postgres", action="store_true", help="measure SQLite only")
     parser.add_argument(
+        "--only",
+        choices=SECTIONS,
+        action="append",
+        help="measure only these sections (repeatable); the document says what was not measured",
+    )
+    parser.add_argument(
         "--bias-sizes",
         type=lambda text: tuple(int(n) for n in text.split(",")),
         default=None,
         help="decisions per bias run, comma-separated (default: 1000000,10000000)",
     )
     return parser.parse_args(argv)
+
+
+SECTIONS = ("ledger", "ingest", "sdk", "bias")
 
 
 def _attempt(results: Results, what: str, action: Callable[[], T]) -> T | None:
@@ -82,6 +91,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     machine = describe(next((b.admin_url for b in backends if b.admin_url), None))
     results = Results(plan, machine, notes=notes)
 
+    wanted = set(arguments.only or SECTIONS)
+    if wanted != set(SECTIONS):
+        skipped = ", ".join(s for s in SECTIONS if s not in wanted)
+        results.notes.append(
+            f"This run measured only: {', '.join(sorted(wanted))} (not {skipped})."
+        )
+    if "ledger" in wanted:
+        _ledger(results, plan, backends)
+    if "ingest" in wanted:
+        _ingest(results, plan, backends)
+    if "sdk" in wanted:
+        _sdk(results, plan)
+    if "bias" in wanted:
+        _bias(results, plan, backends, arguments)
+    results.peak_rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    results.wall_seconds = time.perf_counter() - started
+    _write(arguments.output, results)
+    progress(f"wrote {arguments.output} after {results.wall_seconds / 60:.1f} min")
+    return 1 if results.failures else 0
+
+
+def _write(output: Path, results: Results) -> None:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(render(results))
+
+
+def _ledger(results: Results, plan: Plan, backends: list[Backend]) -> None:
     reference = _attempt(results, "The physical reference", partial(measure_reference, plan))
     if reference is not None:
         results.reference, results.sizes = reference
@@ -97,6 +133,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         big = _attempt(results, what, partial(measure_big_log, backend, plan))
         if big is not None:
             results.big.append(big)
+
+
+def _ingest(results: Results, plan: Plan, backends: list[Backend]) -> None:
     for backend in backends:
         for workers in (1, 4):
             what = f"{backend.label} HTTP ingest with {workers} worker(s)"
@@ -106,13 +145,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             if measured is not None:
                 results.ingest.append(measured)
+
+
+def _sdk(results: Results, plan: Plan) -> None:
     calls = 20_000 if plan.quick else 200_000
     for rate in (None, 10_000.0):
         cost = _attempt(results, "SDK cost", partial(measure_sdk_cost, calls, rate=rate))
         if cost is not None:
             results.sdk.append(cost)
-    for backend in backends:
-        for size in arguments.bias_sizes or plan.bias_sizes:
+
+
+def _bias(
+    results: Results, plan: Plan, backends: list[Backend], arguments: argparse.Namespace
+) -> None:
+    """Smallest sizes first on every backend; the document is written after each measurement,
+    so an interrupted run keeps what it measured."""
+    for size in sorted(arguments.bias_sizes or plan.bias_sizes):
+        for backend in sorted(backends, key=lambda b: b.name != "postgresql"):
             what = f"{backend.label} bias run over {size:,} decisions"
             peers = 3 if size <= 1_000_000 else 1
             measured = _attempt(
@@ -128,12 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             if measured is not None:
                 results.bias.append(measured)
-    results.peak_rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    results.wall_seconds = time.perf_counter() - started
-    arguments.output.parent.mkdir(parents=True, exist_ok=True)
-    arguments.output.write_text(render(results))
-    progress(f"wrote {arguments.output} after {results.wall_seconds / 60:.1f} min")
-    return 1 if results.failures else 0
+                _write(arguments.output, results)
 
 
 if __name__ == "__main__":

@@ -354,6 +354,7 @@ def _fairness_page(
         ),
         chart_runs=len(recent),
         assignment=assignment,
+        policy=runtime.bias.policy(tenant, system),
         coverage=fairness.coverage(assignment),
         can_review=bool(viewer.principal.roles & set(COMPLIANCE)),
         form_error=form_error,

@@ -216,3 +216,18 @@ def test_a_system_without_runs_says_so_and_its_page_links_to_fairness(as_user: U
     html = alice.get(f"/tenants/{BANK_A}/systems/{CREDIT}/fairness").text
     assert 'id="no-runs"' in html and "No group assignment has been logged" in html
     assert alice.get(f"/tenants/{BANK_A}/systems/no-such-system/fairness").status_code == 404
+
+
+def test_the_policy_the_runs_are_judged_by_is_shown_with_who_set_it(
+    as_user: UserClient, seeded: Runtime
+) -> None:
+    page = f"/tenants/{BANK_A}/systems/{CREDIT}/fairness"
+    policy = re.compile(r'<section class="policy" id="policy">(.*?)</section>', re.S)
+    before = policy.search(as_user("alice").get(page).text)
+    assert before and 'data-field="air_threshold">0.8<' in before.group(1)
+    assert "nobody has set a policy" in before.group(1)
+    seeded.bias.set_policy(BANK_A, CREDIT, {"air_threshold": 0.85}, by="cco", note="board 7")
+    after = policy.search(as_user("alice").get(page).text)
+    assert after and 'data-field="air_threshold">0.85<' in after.group(1)
+    assert 'data-field="alpha">0.05<' in after.group(1)
+    assert "Set by cco" in after.group(1) and "board 7" in after.group(1)
