@@ -13,6 +13,7 @@ from attest.service.bias import Bias
 from attest.service.decisions import Decisions
 from attest.service.inventory import Inventory
 from attest.service.ledger import Ledger
+from attest.service.monitoring import Monitoring
 from attest.store.sql import SqlStore, make_engine
 from attest.store.sql.access import AccessStore
 from attest.store.sql.schema import verify_schema
@@ -57,6 +58,10 @@ class Runtime:
     @cached_property
     def bias(self) -> Bias:
         return Bias(self.ledger, self.store, self.decisions)
+
+    @cached_property
+    def monitoring(self) -> Monitoring:
+        return Monitoring(self.ledger, self.store, self.inventory)
 
     @cached_property
     def access(self) -> Access:

@@ -13,6 +13,7 @@ from attest.cli.bias import bias
 from attest.cli.context import run_guarded
 from attest.cli.demo import demo
 from attest.cli.log import log
+from attest.cli.monitor import monitor
 from attest.cli.package import package
 from attest.cli.serve import serve
 from attest.cli.vault import vault
@@ -38,6 +39,7 @@ for command in (
     demo,
     package,
     bias,
+    monitor,
 ):
     cli.add_command(command)
 

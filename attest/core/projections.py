@@ -200,6 +200,44 @@ def _bias_policy(envelope: dict[str, Any], index: int) -> list[ProjectionRow]:
     ]
 
 
+def _monitoring_profile(envelope: dict[str, Any], index: int) -> list[ProjectionRow]:
+    body = envelope["body"]
+    return [
+        ProjectionRow(
+            "monitoring_profiles",
+            {"system": body["profile"]["system"], "version": body["profile"]["version"]},
+            {
+                "profile": body["profile"],
+                "set_by": body["by"],
+                "set_at": _time(envelope["time"]),
+                "idx": index,
+            },
+        )
+    ]
+
+
+def _monitoring_run(envelope: dict[str, Any], index: int) -> list[ProjectionRow]:
+    body = envelope["body"]
+    return [
+        ProjectionRow(
+            "monitoring_runs",
+            {"run_id": envelope["id"]},
+            {
+                "idx": index,
+                "system": body["system"],
+                "version": body["version"],
+                "run_at": _time(envelope["time"]),
+                "window_from": _time(body.get("from")),
+                "window_to": _time(body.get("to")),
+                "status": body["status"],
+                "alerts": len(body.get("alerts") or ()),
+                "by": body["by"],
+            },
+            mode="insert",
+        )
+    ]
+
+
 PROJECTORS: dict[str, Callable[[dict[str, Any], int], list[ProjectionRow]]] = {
     "tenant.registered": _tenant,
     "system.registered": _system,
@@ -211,6 +249,8 @@ PROJECTORS: dict[str, Callable[[dict[str, Any], int], list[ProjectionRow]]] = {
     "bias.run": _bias_run,
     "bias.review": _bias_review,
     "bias.policy": _bias_policy,
+    "monitoring.profile": _monitoring_profile,
+    "monitoring.run": _monitoring_run,
 }
 
 

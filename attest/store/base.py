@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
+from attest.core.bins import Binning
 from attest.core.checkpoint import Checkpoint
 from attest.core.merkle import NodeID
 from attest.core.projections import ProjectionRow
@@ -266,5 +267,28 @@ class FairnessStore(Protocol):
         ...
 
 
-class Store(LedgerStore, QueryStore, FairnessStore, Protocol):
+@dataclass(frozen=True)
+class BinQuery:
+    """Which decisions a monitoring run counts into one feature's bins (``feature`` None: the
+    score, as the event probability), and how outcomes and labels read."""
+
+    system: str
+    version: str
+    binning: Binning
+    feature: str | None
+    since: datetime | None = None
+    until: datetime | None = None
+    good_outcomes: tuple[Any, ...] = ()
+    score_predicts: str = "good"
+    favourable: tuple[str, ...] = ("approve",)
+
+
+class MonitoringStore(Protocol):
+    def bin_aggregates(self, tenant: str, query: BinQuery) -> list[dict[str, Any]]:
+        """One row per bin: ``bin`` (its index), the sums ``attest.core.bins`` names, and
+        ``selected`` (decisions with a favourable label)."""
+        ...
+
+
+class Store(LedgerStore, QueryStore, FairnessStore, MonitoringStore, Protocol):
     """Everything the services need from storage."""

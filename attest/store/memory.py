@@ -8,13 +8,17 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from attest.core.bins import AGGREGATE_FIELDS as BIN_FIELDS
+from attest.core.bins import BinCounts
 from attest.core.checkpoint import Checkpoint
 from attest.core.counts import AGGREGATE_FIELDS
 from attest.core.merkle import CompactRange, NodeID
 from attest.core.projections import ProjectionRow
+from attest.core.reference_profile import category_text
 from attest.errors import NotFound
 from attest.store.base import (
     AppendOutcome,
+    BinQuery,
     DecisionFilter,
     Erasure,
     GroupQuery,
@@ -355,3 +359,41 @@ class MemoryStore:
                     if query.score_threshold is not None and score > query.score_threshold:
                         s["above"] += w
         return [dict(zip(query.attributes, group, strict=True)) | s for group, s in sums.items()]
+
+    def bin_aggregates(self, tenant: str, query: BinQuery) -> list[dict[str, Any]]:
+        """The same per-bin sums as the SQL store, counted row by row (the oracle)."""
+        log = self._log(tenant)
+        rows = [] if log is None else list(log.tables.get("decisions", {}).values())
+        chosen = [
+            d
+            for d in rows
+            if d["system"] == query.system
+            and d["model_version"] == query.version
+            and (query.since is None or d["logged_at"] >= query.since)
+            and (query.until is None or d["logged_at"] < query.until)
+        ]
+        flip = query.score_predicts != "bad"
+        scores = [
+            None if d.get("score") is None else (1.0 - d["score"] if flip else d["score"])
+            for d in chosen
+        ]
+        if query.feature is None:
+            values: list[Any] = scores
+        elif query.binning.kind == "numeric":
+            values = [(d["inputs"] or {}).get(query.feature) for d in chosen]
+        else:
+            values = [category_text((d["inputs"] or {}).get(query.feature)) for d in chosen]
+        events = [
+            None if d.get("outcome") is None else d["outcome"] not in query.good_outcomes
+            for d in chosen
+        ]
+        counts = BinCounts.from_values(query.binning, values, outcomes=events, scores=scores)
+        selected = [0.0] * len(query.binning.labels)
+        for d, value in zip(chosen, values, strict=True):
+            if d["label"] in query.favourable:
+                selected[query.binning.bin_of(value)] += 1
+        return [
+            {"bin": i, **{f: getattr(counts, f)[i] for f in BIN_FIELDS}, "selected": selected[i]}
+            for i in range(len(query.binning.labels))
+            if counts.n[i] > 0
+        ]

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -539,3 +540,47 @@ def test_bias_policy_shows_the_defaults_then_logs_a_change(attest: Run, initiali
 
     refused = attest("bias", "policy", *where, "--alpha", "2")
     assert refused.code != 0 and "field 'alpha'" in refused.err
+
+
+def test_monitor_profile_from_a_file_then_a_run_of_a_shifted_period(
+    attest: Run, initialised: Path, tmp_path: Path
+) -> None:
+    import random
+
+    from attest.cli.context import runtime
+    from attest.core.inventory import Tenant
+    from tests.service.test_inventory_decisions import ARTIFACT, SYSTEM, _version
+    from tests.service.test_monitoring import _applicant, _decisions
+
+    rng = random.Random(3)
+    reference = [_applicant(rng) for _ in range(200)]
+    shifted = [_applicant(rng, shift=1.8) for _ in range(150)]
+    with runtime() as rt:
+        rt.inventory.register_tenant(Tenant("bank-mon", "First Community Bank"))
+        rt.inventory.register_system("bank-mon", SYSTEM)
+        rt.inventory.register_model_version("bank-mon", _version(), ARTIFACT)
+        rt.decisions.ingest("bank-mon", _decisions(shifted, "d-"), 1000)
+    data = tmp_path / "validation.csv"
+    lines = ["amount,term,purpose,score,outcome"] + [
+        f"{r['inputs']['amount']},{r['inputs']['term']},{r['inputs']['purpose']},"
+        f"{r['score']},{r['outcome']}"
+        for r in reference
+    ]
+    data.write_text("\n".join(lines) + "\n")
+    where = ("--tenant", "bank-mon", "--system", SYSTEM.id, "--version", "v1")
+
+    made = attest("monitor", "profile", *where, "--file", data, "--good-outcome", "good")
+    assert made.code == 0, made.err
+    assert "200 reference rows" in made.out and "amount: 11 bins" in made.out
+
+    today = datetime.now(UTC).date().isoformat()
+    ran = attest("monitor", "run", *where, "--from", "2020-01-01", "--to", today)
+    assert ran.code == 1, ran.err  # red: the amounts moved
+    assert re.search(r"amount\s+CSI=\d\.\d{4}\s+red", ran.out)
+    assert "score auc" in ran.out and "not_measurable" in ran.out  # no outcomes yet
+    assert "alert: csi of amount is red" in ran.out
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("amount,term,score\n1,12,0.5\n")
+    refused = attest("monitor", "profile", *where, "--file", bad, "--good-outcome", "good")
+    assert refused.code != 0 and "no column 'purpose'" in refused.err

@@ -45,6 +45,8 @@ QUERY_TABLES = {
     "artifacts",
     "bias_runs",
     "bias_policies",
+    "monitoring_profiles",
+    "monitoring_runs",
 }
 ACCESS_TABLES = {"api_keys", "users"}
 PROTECTED_TABLES = {"fairness_groups"}

@@ -119,7 +119,7 @@ def raw_sums(
     }
     if query.score_threshold is not None:
         params["threshold"] = query.score_threshold
-    where = _window(dialect, since, until, params)
+    where = window_sql(dialect, since, until, params)
     named = [f'{c} AS "{a}"' for c, a in zip(columns, query.attributes, strict=True)]
     sql = (
         f"SELECT {', '.join([*named, *(f'{v} AS {k}' for k, v in sums.items())])} "
@@ -399,9 +399,10 @@ def _score_sums(w: str) -> dict[str, str]:
     }
 
 
-def _window(
+def window_sql(
     dialect: str, since: datetime | None, until: datetime | None, params: dict[str, Any]
 ) -> str:
+    """``AND d.logged_at`` bounds for a window (since included, until not), bound right."""
     where = ""
     if since is not None:
         where += " AND d.logged_at >= :since"

@@ -46,6 +46,7 @@ from attest.store.base import (
 )
 from attest.store.sequencing import check_vault_subjects, extend_tree, fresh_vault, plan_batch
 from attest.store.sql import tables as t
+from attest.store.sql.bin_sums import SqlBins
 from attest.store.sql.engine import as_utc, transaction
 from attest.store.sql.fairness import SqlFairness
 from attest.store.sql.group_sums import forget_tenant
@@ -114,7 +115,7 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
-class SqlStore(SqlQueries, SqlFairness):
+class SqlStore(SqlQueries, SqlFairness, SqlBins):
     """:class:`~attest.store.base.LedgerStore` on a SQLAlchemy engine (migrated to head)."""
 
     def __init__(self, engine: Engine) -> None:

@@ -311,6 +311,42 @@ bias_policies = Table(
 
 PROJECTION_TABLES["bias_policies"] = bias_policies
 
+monitoring_profiles = Table(
+    "monitoring_profiles",
+    metadata,
+    Column("tenant", String(63), nullable=False),
+    Column("system", String(63), nullable=False),
+    Column("version", String(64), nullable=False),
+    Column("profile", JSON, nullable=False),
+    Column("set_by", Text, nullable=False),
+    Column("set_at", DateTime(timezone=True), nullable=False),
+    Column("idx", BigInteger, nullable=False),
+    PrimaryKeyConstraint("tenant", "system", "version"),
+    ForeignKeyConstraint(["tenant"], ["logs.tenant"]),
+)
+
+monitoring_runs = Table(
+    "monitoring_runs",
+    metadata,
+    Column("tenant", String(63), nullable=False),
+    Column("run_id", String(128), nullable=False),
+    Column("idx", BigInteger, nullable=False),
+    Column("system", String(63), nullable=False),
+    Column("version", String(64), nullable=False),
+    Column("run_at", DateTime(timezone=True), nullable=False),
+    Column("window_from", DateTime(timezone=True), nullable=True),
+    Column("window_to", DateTime(timezone=True), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("alerts", Integer, nullable=False),
+    Column("by", Text, nullable=False),
+    PrimaryKeyConstraint("tenant", "run_id"),
+    ForeignKeyConstraint(["tenant"], ["logs.tenant"]),
+    Index("ix_monitoring_runs_tenant_system_run_at", "tenant", "system", "run_at"),
+)
+
+PROJECTION_TABLES["monitoring_profiles"] = monitoring_profiles
+PROJECTION_TABLES["monitoring_runs"] = monitoring_runs
+
 # A cache of per-day group sums for bias runs (attest/store/sql/group_sums.py): not evidence, and
 # not a projection; dropped and rebuilt whenever what it sums may have changed.
 GROUP_SUM_COLUMNS = ("g0", "g1", "g2", "g3")

@@ -1,0 +1,167 @@
+"""Ongoing monitoring: fix a version's reference profile, then judge periods against it as evidence.
+
+``set_profile`` bins the reference rows (the data the version was developed or validated on, or a
+window of its own logged decisions) and logs the profile as a ``monitoring.profile`` entry.
+``run`` counts a period's decisions into the profile's bins where they live (one SQL ``GROUP BY``
+per feature and one for the score), computes every metric from those counts
+(``attest.core.monitoring_report``) and logs the document as a ``monitoring.run`` entry.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from attest.core.bins import BinCounts
+from attest.core.monitoring_report import monitoring_document
+from attest.core.records import Submission, format_time
+from attest.core.reference_profile import (
+    Outcomes,
+    ReferenceProfile,
+    ReferenceRow,
+    build_profile,
+)
+from attest.errors import InvalidInput, NotFound
+from attest.service.inventory import Inventory
+from attest.service.ledger import Ledger, Receipt
+from attest.store.base import BinQuery, Store
+
+
+class Monitoring:
+    def __init__(self, ledger: Ledger, store: Store, inventory: Inventory) -> None:
+        self.ledger = ledger
+        self.store = store
+        self.inventory = inventory
+
+    def set_profile(
+        self,
+        tenant: str,
+        system: str,
+        version: str,
+        rows: Sequence[ReferenceRow],
+        *,
+        outcomes: Outcomes,
+        source: dict[str, Any],
+        by: str,
+    ) -> tuple[Receipt, ReferenceProfile]:
+        """Bin ``rows`` by the version's feature schema and log the profile."""
+        model = self.inventory.model_version(tenant, system, version)
+        if model is None:
+            raise NotFound(f"tenant {tenant} has no model version {version} of {system}")
+        profile = build_profile(
+            system, version, model.features, rows, outcomes=outcomes, source=source
+        )
+        (receipt,) = self.ledger.append(
+            tenant,
+            [
+                Submission(
+                    type="monitoring.profile",
+                    body={"profile": profile.to_json(), "by": by},
+                    system=system,
+                )
+            ],
+            ["monitoring profile"],
+        )
+        return receipt, profile
+
+    def profile_from_window(
+        self,
+        tenant: str,
+        system: str,
+        version: str,
+        since: datetime,
+        until: datetime,
+        *,
+        outcomes: Outcomes,
+        by: str,
+    ) -> tuple[Receipt, ReferenceProfile]:
+        """The reference is the version's own decisions logged in [since, until)."""
+        rows = [
+            ReferenceRow(r["inputs"] or {}, r["score"], r["outcome"])
+            for r in self.store.table_rows(
+                tenant, "decisions", {"system": system, "model_version": version}
+            )
+            if since <= r["logged_at"] < until
+        ]
+        source = {"kind": "window", "from": format_time(since), "to": format_time(until)}
+        return self.set_profile(
+            tenant, system, version, rows, outcomes=outcomes, source=source, by=by
+        )
+
+    def profile(self, tenant: str, system: str, version: str) -> ReferenceProfile:
+        self.inventory.system(tenant, system)
+        row = self.store.table_row(
+            tenant, "monitoring_profiles", {"system": system, "version": version}
+        )
+        if row is None:
+            raise NotFound(
+                f"model version {version} of {system} has no reference profile: "
+                "set one with attest monitor profile"
+            )
+        data = row["profile"] if isinstance(row["profile"], dict) else json.loads(row["profile"])
+        return ReferenceProfile.from_json(data)
+
+    def run(
+        self,
+        tenant: str,
+        system: str,
+        version: str,
+        *,
+        since: datetime | None,
+        until: datetime | None,
+        by: str,
+        favourable: tuple[str, ...] = ("approve",),
+    ) -> dict[str, Any]:
+        """Count the period into the profile's bins, judge every metric, log the document."""
+        profile = self.profile(tenant, system, version)
+        if since is not None and until is not None and until <= since:
+            raise InvalidInput("field 'to' must be after 'from'")
+
+        def counts(feature: str | None, reference: BinCounts) -> tuple[BinCounts, float]:
+            query = BinQuery(
+                system,
+                version,
+                reference.binning,
+                feature,
+                since,
+                until,
+                profile.outcomes.good_outcomes,
+                profile.outcomes.score_predicts,
+                favourable,
+            )
+            rows = self.store.bin_aggregates(tenant, query)
+            approved = sum(float(r.get("selected") or 0) for r in rows)
+            return BinCounts.from_aggregates(rows, binning=reference.binning), approved
+
+        features = {name: counts(name, ref)[0] for name, ref in profile.features.items()}
+        score, approved = (None, 0.0) if profile.score is None else counts(None, profile.score)
+        decisions = (
+            score.total("n")
+            if score is not None
+            else max((c.total("n") for c in features.values()), default=0.0)
+        )
+        document = monitoring_document(
+            profile, features, score, decisions=decisions, approved=approved
+        )
+        document |= {
+            "from": format_time(since) if since else None,
+            "to": format_time(until) if until else None,
+            "by": by,
+            "reference": {"source": dict(profile.source), "rows": profile.rows},
+        }
+        if decisions == 0:
+            document["status"] = "not_measurable"
+            document["reason"] = "no decisions of this version in the period"
+        (receipt,) = self.ledger.append(
+            tenant,
+            [Submission(type="monitoring.run", body=document, system=system)],
+            ["monitoring run"],
+        )
+        return document | {"entry": receipt.id, "index": receipt.index}
+
+    def runs(self, tenant: str, system: str) -> list[dict[str, Any]]:
+        self.inventory.system(tenant, system)
+        rows = self.store.table_rows(tenant, "monitoring_runs", {"system": system})
+        return sorted(rows, key=lambda r: r["idx"], reverse=True)
