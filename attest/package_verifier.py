@@ -26,6 +26,7 @@ from attest.core.package import (
     MANIFEST_FILE,
     PACKAGE_FORMAT,
     PROOF_KINDS,
+    STANDING_EVIDENCE_TYPES,
     SYSTEM_INVENTORY_TYPES,
     TENANT_INVENTORY_TYPE,
     ListedFile,
@@ -289,9 +290,11 @@ def _check_entry(check: _Check, item: ListedFile) -> None:
         if not refers and not erases:
             check.problem(where, "refers to no decision of the package")
     elif item.kind == "evidence":
+        time = str(envelope.get("time"))
+        standing = kind in STANDING_EVIDENCE_TYPES and m.period.before_end(time)
         if kind not in EVIDENCE_TYPES or system != m.system:
             check.problem(where, f"not governance evidence of system {m.system}")
-        elif not m.period.contains(str(envelope.get("time"))):
+        elif not m.period.contains(time) and not standing:
             check.problem(where, f"logged at {envelope.get('time')}, outside the period")
     elif kind == TENANT_INVENTORY_TYPE or (kind in SYSTEM_INVENTORY_TYPES and system == m.system):
         if kind == "model_version.registered":

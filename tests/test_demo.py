@@ -108,7 +108,9 @@ def test_the_scenario_runs_clean_and_again(tmp_path: Path) -> None:
         pipeline = skops.io.loads(artifact)
 
         # every decision and outcome is stored; scores are the artifact's; explanations add up
-        rows = runtime.decisions.find(TENANT, DecisionFilter(system=SYSTEM_ID, limit=2000))
+        found = runtime.decisions.find(TENANT, DecisionFilter(system=SYSTEM_ID, limit=2000))
+        assert len(found) == 1400  # and the fourth quarter's shifted applications
+        rows = [r for r in found if not r["decision_id"].startswith("q4-")]
         assert len(rows) == 1000 and all(r["outcome"] in ("good", "bad") for r in rows)
         by_id = {r["decision_id"]: r for r in rows}
         inputs = [by_id[decision_id(n)]["inputs"] for n in range(1, 1001)]
@@ -136,9 +138,10 @@ def test_the_scenario_runs_clean_and_again(tmp_path: Path) -> None:
         # the examination package verifies, directory and zip
         package = report.package
         assert package is not None
-        assert (package.decisions, package.inventory, package.artifacts) == (1000, 5, 1)
+        assert (package.decisions, package.inventory, package.artifacts) == (1400, 5, 1)
         assert package.events == 1001  # the outcomes and the erasure of applicant-0007
-        assert package.evidence == 2  # the group assignment and the bias run
+        # the group assignment, the bias run, the reference profile and two monitoring runs
+        assert package.evidence == 5
         assert verify_path(package.directory, runtime.keyring.verifier)[0].findings == []
         assert verify_path(package.archive, runtime.keyring.verifier)[0].findings == []
 
@@ -147,13 +150,19 @@ def test_the_scenario_runs_clean_and_again(tmp_path: Path) -> None:
         assert report.bias["sex"] in ("pass", "flag")
         assert report.bias["race_ethnicity"] in ("pass", "flag")
 
+        # the third quarter is the development data again; the fourth moved on purpose, and its
+        # outcomes have not matured
+        assert report.monitoring == {"2026 Q3": "green", "2026 Q4 so far": "red"}
+        (q4, q3) = runtime.monitoring.runs(TENANT, SYSTEM_ID)
+        assert (q3["status"], q4["status"]) == ("green", "red")
         size = runtime.ledger.latest_checkpoint(TENANT).size
         again = run_scenario(runtime, echo=lines.append)  # ids make the rerun log nothing
         assert again.ok, again.failures
         assert again.decisions_logged == again.outcomes_logged == 0
         assert again.model_sha256 == report.model_sha256
-        # the rerun adds only its own evidence: group assignment, bias run, package.issued
-        assert runtime.ledger.latest_checkpoint(TENANT).size == size + 3
+        # the rerun adds only its own evidence: group assignment, bias run, two monitoring runs,
+        # package.issued (the profile stands, the fourth quarter is logged already)
+        assert runtime.ledger.latest_checkpoint(TENANT).size == size + 5
     finally:
         runtime.close()
     text = "\n".join(lines)

@@ -43,9 +43,15 @@ DIRECTORIES = {
     "evidence": "evidence",
     "artifact": "artifacts",
 }
-# Governance evidence about the system logged in the period: bias testing so far; monitoring,
-# validation and incidents join this list as they arrive.
-EVIDENCE_TYPES = frozenset({"fairness.groups_assigned", "bias.run", "bias.review"})
+# Governance evidence about the system: what was logged in the period (bias tests, their reviews,
+# group assignments, monitoring runs), and the standing records in force during it (the bias
+# policy, the monitoring reference profiles), logged at any time before the period ends.
+# Validation and incidents join these lists as they arrive.
+STANDING_EVIDENCE_TYPES = frozenset({"bias.policy", "monitoring.profile"})
+EVIDENCE_TYPES = (
+    frozenset({"fairness.groups_assigned", "bias.run", "bias.review", "monitoring.run"})
+    | STANDING_EVIDENCE_TYPES
+)
 SYSTEM_INVENTORY_TYPES = frozenset(
     {"system.registered", "system.updated", "model_version.registered", "model_version.lifecycle"}
 )
@@ -82,6 +88,10 @@ class Period:
     @property
     def end_text(self) -> str:
         return format_time(self.end)
+
+    def before_end(self, time_text: str) -> bool:
+        """Whether an entry's ``time`` is before the period ends (a standing record in force)."""
+        return bool(TIME_PATTERN.fullmatch(time_text)) and time_text < self.end_text
 
     def contains(self, time_text: str) -> bool:
         """Whether an entry's ``time`` (section 2.4 of docs/ledger.md) lies in the period."""

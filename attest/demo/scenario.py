@@ -17,13 +17,14 @@ Runs in-process with no server; running it again logs nothing twice.
 from __future__ import annotations
 
 import json
+import random
 import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +33,10 @@ from attest.core.group_rules import parse_rules
 from attest.core.inventory import AISystem, Lifecycle, ModelVersion, Tenant
 from attest.core.package import Period
 from attest.core.records import format_time
+from attest.core.reference_profile import Outcomes, ReferenceRow
 from attest.demo.german_credit import CITATION, PROTECTED, Application, applications
 from attest.demo.identities import synthetic_identities
-from attest.errors import InvalidInput
+from attest.errors import InvalidInput, NotFound
 from attest.keyring import create_keys
 from attest.runtime import Runtime
 from attest.service.audit import audit_tenant
@@ -48,6 +50,9 @@ from attest.verifier import verify_path
 TENANT = "first-community-bank"
 SYSTEM_ID = "credit-underwriting"
 MODEL_VERSION = "1.0.0"
+QUARTER_3 = datetime(2026, 7, 1, 9, tzinfo=UTC)
+QUARTER_4 = datetime(2026, 10, 1, tzinfo=UTC)
+SHIFTED = 400  # fourth-quarter applications, with a deliberate shift (see _monitoring)
 PROVEN_NUMBER = 42
 ERASED_NUMBER = 7
 SYSTEM = AISystem(
@@ -70,6 +75,12 @@ def decision_id(number: int) -> str:
     return f"german-credit-{number:04d}"
 
 
+def decided_at(number: int) -> datetime:
+    """The German applications are decided over the third quarter of 2026 (their dates are
+    synthetic: the data has none), the shifted ones over the fourth."""
+    return QUARTER_3 + timedelta(days=(number - 1) * 92 // 1000, minutes=number % 480)
+
+
 def subject_of(number: int) -> str:
     return f"applicant-{number:04d}"
 
@@ -88,6 +99,7 @@ class ScenarioReport:
     model_sha256: str = ""
     package: PackageSummary | None = None
     bias: dict[str, str] = field(default_factory=dict)  # attribute -> verdict
+    monitoring: dict[str, str] = field(default_factory=dict)  # period -> status
 
     @property
     def ok(self) -> bool:
@@ -206,7 +218,7 @@ def _log(rt: Runtime, model: Any, rows: Sequence[Application], report: ScenarioR
     report.accuracy /= len(rows)
     logged = {
         r["decision_id"]: r
-        for r in rt.decisions.find(TENANT, DecisionFilter(system=SYSTEM_ID, limit=len(rows) + 10))
+        for r in rt.decisions.find(TENANT, DecisionFilter(system=SYSTEM_ID, limit=len(rows) * 2))
     }
     with _timed(report, "log"):
         client = _sdk_client(rt)
@@ -228,6 +240,7 @@ def _log(rt: Runtime, model: Any, rows: Sequence[Application], report: ScenarioR
                     decision_id=decision_id(number),
                     system=SYSTEM_ID,
                     model_version=MODEL_VERSION,
+                    decided_at=decided_at(number),
                     subject=subject_of(number),
                     inputs=inputs_of(row),
                     identifiers=person,
@@ -348,6 +361,93 @@ def _bias(rt: Runtime, report: ScenarioReport, echo: Any) -> None:
     echo(f"bias run logged as entry {document['entry']}: overall {document['verdict']}")
 
 
+def _shifted(rows: Sequence[Application]) -> list[Application]:
+    """Fourth-quarter applications: German applications drawn again, with larger loans (amount
+    × 1.8, at most the largest the schema allows) and, for half of them, longer terms (duration
+    × 1.3). Synthetic, and said so: the shift is deliberate, so that monitoring finds it."""
+    rng = random.Random(2026)
+    largest = max(row["credit_amount"] for row in rows)  # the schema's maximum
+    shifted = []
+    for _ in range(SHIFTED):
+        row = dict(rng.choice(rows))
+        row["credit_amount"] = min(largest, round(row["credit_amount"] * 1.8))
+        if rng.random() < 0.5:
+            row["duration_months"] = min(72, round(row["duration_months"] * 1.3))
+        shifted.append(row)
+    return shifted
+
+
+def _monitoring(
+    rt: Runtime, model: Any, rows: Sequence[Application], report: ScenarioReport, echo: Any
+) -> None:
+    """Fix the reference profile on the development data, log a shifted fourth quarter, and
+    run monitoring on both quarters (the third with its outcomes, the fourth without)."""
+    from attest.demo.credit_model import THRESHOLD, inputs_of
+
+    try:
+        rt.monitoring.profile(TENANT, SYSTEM_ID, MODEL_VERSION)
+    except NotFound:
+        probabilities = model.probability_good(rows)
+        reference = [
+            ReferenceRow(inputs_of(row), float(p), "good" if row["credit_risk"] == 1 else "bad")
+            for row, p in zip(rows, probabilities, strict=True)
+        ]
+        receipt, profile = rt.monitoring.set_profile(
+            TENANT,
+            SYSTEM_ID,
+            MODEL_VERSION,
+            reference,
+            outcomes=Outcomes(("good",), "good"),
+            source={"kind": "development data", "name": "German credit data", "citation": CITATION},
+            by="demo model validator",
+        )
+        echo(f"reference profile of {len(profile.features)} features and the score: {receipt.id}")
+    shifted = _shifted(rows)
+    probabilities = model.probability_good(shifted)
+    rt.decisions.ingest(
+        TENANT,
+        [
+            {
+                "decision_id": f"q4-{number:04d}",
+                "system": SYSTEM_ID,
+                "model_version": MODEL_VERSION,
+                "decided_at": format_time(QUARTER_4 + timedelta(hours=number * 3)),
+                "inputs": inputs_of(row),
+                "output": {
+                    "label": "approve" if p >= THRESHOLD else "decline",
+                    "score": round(float(p), 6),
+                    "threshold": THRESHOLD,
+                },
+                "adverse": bool(p < THRESHOLD),
+            }
+            for number, (row, p) in enumerate(zip(shifted, probabilities, strict=True), 1)
+        ],
+        SHIFTED,
+    )
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    for name, since, until in (
+        ("2026 Q3", QUARTER_3.replace(hour=0), QUARTER_4),
+        (
+            "2026 Q4 so far",
+            QUARTER_4,
+            max(today + timedelta(days=1), QUARTER_4 + timedelta(days=70)),
+        ),
+    ):
+        document = rt.monitoring.run(
+            TENANT, SYSTEM_ID, MODEL_VERSION, since=since, until=until, by="demo model risk"
+        )
+        report.monitoring[name] = document["status"]
+        statuses = {n: r["status"] for n, r in document["features"].items()}
+        counted = {s: list(statuses.values()).count(s) for s in ("green", "amber", "red")}
+        auc = document["score"].get("auc", {})
+        echo(
+            f"monitoring {name}: {document['status']} ({int(document['decisions'])} decisions; "
+            f"features green {counted['green']}, amber {counted['amber']}, red {counted['red']}; "
+            f"AUC {auc.get('auc') if auc.get('auc') is None else round(auc['auc'], 3)} "
+            f"{auc.get('status')}); logged as {document['entry']}"
+        )
+
+
 def _package(rt: Runtime, work: Path, report: ScenarioReport, echo: Any) -> None:
     """The examination package from the day the first decision was logged to today."""
     first = rt.decisions.get(TENANT, decision_id(1))["logged_at"]
@@ -362,7 +462,8 @@ def _package(rt: Runtime, work: Path, report: ScenarioReport, echo: Any) -> None
     echo(
         f"examination package {out} (+ .zip) for {period.describe()}: {summary.decisions} "
         f"decisions, {summary.events} outcomes and other entries, {summary.inventory} inventory "
-        f"records, {summary.evidence} bias-testing entries, {summary.artifacts} artifact, "
+        f"records, {summary.evidence} bias-testing and monitoring entries, "
+        f"{summary.artifacts} artifact, "
         f"{summary.checkpoints} checkpoints -> "
         f"{'verified' if verified else 'INVALID'}"
     )
@@ -383,7 +484,12 @@ def run_scenario(rt: Runtime, echo: Callable[[str], object]) -> ScenarioReport:
         import attest.demo.credit_model  # noqa: F401 - a second or two, counted apart
     model = _model(rt, rows, report, echo)
     _log(rt, model, rows, report)
-    rows_logged = rt.decisions.find(TENANT, DecisionFilter(system=SYSTEM_ID, limit=len(rows) + 10))
+    numbered = {decision_id(n) for n in range(1, len(rows) + 1)}
+    rows_logged = [
+        r
+        for r in rt.decisions.find(TENANT, DecisionFilter(system=SYSTEM_ID, limit=len(rows) * 2))
+        if r["decision_id"] in numbered
+    ]
     with_outcome = sum(r["outcome"] is not None for r in rows_logged)
     echo(
         f"logged {report.decisions_logged} decisions and {report.outcomes_logged} outcomes through "
@@ -399,6 +505,8 @@ def run_scenario(rt: Runtime, echo: Callable[[str], object]) -> ScenarioReport:
         _ledger_checks(rt, work, report, echo)
     with _timed(report, "bias testing"):
         _bias(rt, report, echo)
+    with _timed(report, "monitoring"):
+        _monitoring(rt, model, rows, report, echo)
     with _timed(report, "package"):
         _package(rt, work, report, echo)
     report.timings["total"] = time.perf_counter() - started

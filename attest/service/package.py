@@ -31,6 +31,7 @@ from attest.core.package import (
     MANIFEST_FILE,
     PACKAGE_FORMAT,
     README_FILE,
+    STANDING_EVIDENCE_TYPES,
     SYSTEM_INVENTORY_TYPES,
     TENANT_INVENTORY_TYPE,
     Kind,
@@ -114,7 +115,10 @@ def _select(store: Store, tenant: str, system: str, period: Period, size: int) -
         elif (
             kind in EVIDENCE_TYPES
             and envelope.get("system") == system
-            and period.contains(envelope.get("time", ""))
+            and (
+                period.contains(envelope.get("time", ""))
+                or (kind in STANDING_EVIDENCE_TYPES and period.before_end(envelope.get("time", "")))
+            )
         ):
             chosen.evidence.append(entry)
         elif _refers(body.get("decision_id"), decision_ids) or (
@@ -163,7 +167,8 @@ def _readme(
 - decisions: {counts["decisions"]}
 - entries that refer to them (outcomes, reviews, erasures...): {counts["events"]}
 - inventory records: {counts["inventory"]}
-- governance evidence (bias tests and their reviews, group assignments): {counts["evidence"]}
+- governance evidence (bias tests, their reviews and policy, group assignments, monitoring runs and
+  their reference profiles): {counts["evidence"]}
 - model artifacts: {counts["artifacts"]}
 - checkpoints of the log: {counts["checkpoints"]}
 

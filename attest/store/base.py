@@ -270,7 +270,8 @@ class FairnessStore(Protocol):
 @dataclass(frozen=True)
 class BinQuery:
     """Which decisions a monitoring run counts into one feature's bins (``feature`` None: the
-    score, as the event probability), and how outcomes and labels read."""
+    score, as the event probability), and how outcomes and labels read. The window is on decision
+    time: ``decided_at`` when the decision gave one, else when it was logged."""
 
     system: str
     version: str

@@ -369,8 +369,8 @@ class MemoryStore:
             for d in rows
             if d["system"] == query.system
             and d["model_version"] == query.version
-            and (query.since is None or d["logged_at"] >= query.since)
-            and (query.until is None or d["logged_at"] < query.until)
+            and (query.since is None or (d.get("decided_at") or d["logged_at"]) >= query.since)
+            and (query.until is None or (d.get("decided_at") or d["logged_at"]) < query.until)
         ]
         flip = query.score_predicts != "bad"
         scores = [

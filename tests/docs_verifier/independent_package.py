@@ -30,7 +30,8 @@ HEX64 = re.compile(r"[0-9a-f]{64}")
 KINDS = ("decision", "event", "inventory", "evidence", "checkpoints", "artifact", "readme")
 COUNTED = {"decision": "decisions", "event": "events", "inventory": "inventory"}
 COUNTED["evidence"] = "evidence"
-EVIDENCE_TYPES = ("fairness.groups_assigned", "bias.run", "bias.review")
+EVIDENCE_TYPES = ("fairness.groups_assigned", "bias.run", "bias.review", "monitoring.run")
+STANDING_TYPES = ("bias.policy", "monitoring.profile")
 COUNTED["artifact"] = "artifacts"
 SYSTEM_TYPES = (
     "system.registered",
@@ -226,12 +227,10 @@ def verify_package(directory: Path, log_key: VerifierKey) -> list[str]:
                     raise Failure("refers to no decision of the package")
             elif item["kind"] == "evidence":
                 time = envelope.get("time")
-                if kind not in EVIDENCE_TYPES or system != m["system"]:
+                if kind not in (*EVIDENCE_TYPES, *STANDING_TYPES) or system != m["system"]:
                     raise Failure("not governance evidence of the system")
-                if (
-                    not isinstance(time, str)
-                    or not m["period"]["start"] <= time < m["period"]["end"]
-                ):
+                start = m["period"]["start"] if kind in EVIDENCE_TYPES else ""
+                if not isinstance(time, str) or not start <= time < m["period"]["end"]:
                     raise Failure("outside the period")
             elif kind != "tenant.registered" and not (
                 kind in SYSTEM_TYPES and system == m["system"]

@@ -232,3 +232,20 @@ def test_bad_input_is_named(world: dict[str, Any], tenant: str) -> None:
         by="mrm-1",
     )
     assert empty["status"] == "not_measurable" and "no decisions" in empty["reason"]
+
+
+def test_periods_are_by_decision_time_when_the_decision_gives_one(
+    world: dict[str, Any], tenant: str
+) -> None:
+    profile = _profile(world, tenant)
+    monitoring = world["monitoring"]
+    query = BinQuery(SYSTEM_ID, "v1", profile.score.binning, None, *Q1, ("good",), "good")
+    before = sum(r["n"] for r in monitoring.store.bin_aggregates(tenant, query))
+    late = _decisions([_applicant(random.Random(9)) for _ in range(5)], "late-")
+    for decision in late:  # decided in February, logged now (in the second quarter)
+        decision["decided_at"] = "2026-02-10T12:00:00Z"
+    Decisions(world["ledger"], monitoring.store, monitoring.inventory).ingest(tenant, late, 10)
+    after = sum(r["n"] for r in monitoring.store.bin_aggregates(tenant, query))
+    assert (before, after) == (300, 305)
+    second = BinQuery(SYSTEM_ID, "v1", profile.score.binning, None, *Q2, ("good",), "good")
+    assert sum(r["n"] for r in monitoring.store.bin_aggregates(tenant, second)) == 300

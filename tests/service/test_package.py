@@ -121,6 +121,10 @@ def logged(sql_url: str, tenant: str) -> Iterator[Logged]:
         inventory.register_model_version(tenant, _version(system_id), ARTIFACT)
     inventory.change_lifecycle(tenant, SYSTEM, "v1", "deployed", by="validator", reason="passed")
     decisions.ingest(tenant, [_decision("before")], 10)
+    profile = {"profile": {"system": SYSTEM, "version": "v1", "features": {}}, "by": "validator"}
+    ledger.append(
+        tenant, [Submission("monitoring.profile", profile, id="profile-1", system=SYSTEM)]
+    )
     clock.next_day()
     decisions.ingest(tenant, [_decision(f"d{n}") for n in (1, 2, 3)], 10)
     decisions.ingest(tenant, [_decision("d4"), _decision("f1", "fraud-screening")], 10)
@@ -132,6 +136,15 @@ def logged(sql_url: str, tenant: str) -> Iterator[Logged]:
     ledger.append(
         tenant,
         [Submission("review", {"decision_id": "d2", "action": "agree"}, id="rev-1", system=SYSTEM)],
+    )
+    run = {"system": SYSTEM, "version": "v1", "status": "amber", "alerts": [], "by": "mrm"}
+    policy = {"policy": {"air_threshold": 0.85, "alpha": 0.05, "min_n_eff": 30.0}, "by": "cco"}
+    ledger.append(
+        tenant,
+        [
+            Submission("monitoring.run", run, id="mon-1", system=SYSTEM),
+            Submission("bias.policy", policy, id="policy-1", system=SYSTEM),
+        ],
     )
     bias_body = {
         "config": {"attributes": ["age_band"], "from": None, "to": None},
@@ -152,6 +165,14 @@ def logged(sql_url: str, tenant: str) -> Iterator[Logged]:
     ledger.append(tenant, [Submission("note", {"text": "unrelated"}, id="note-1")])
     clock.next_day()
     decisions.ingest(tenant, [_decision("after")], 10)
+    later = {"system": SYSTEM, "version": "v1", "status": "green", "alerts": [], "by": "mrm"}
+    ledger.append(
+        tenant,
+        [
+            Submission("monitoring.run", later, id="mon-after", system=SYSTEM),
+            Submission("monitoring.profile", profile, id="profile-after", system=SYSTEM),
+        ],
+    )
     yield Logged(ledger, store, tenant, clock)
     engine.dispose()
 
@@ -480,8 +501,16 @@ def test_the_periods_bias_tests_and_reviews_are_evidence(package_dir: Path, tmp_
     from tests.docs_verifier.independent_package import verify_package
 
     evidence = _listed(package_dir, "evidence")
-    assert sorted(item["id"] for item in evidence) == ["bias-1", "bias-1-review"]
-    assert _manifest(package_dir)["counts"]["evidence"] == 2
+    # The period's tests, reviews and monitoring runs, and the standing policy and profile (the
+    # profile was fixed the day before); nothing logged after the period.
+    assert sorted(item["id"] for item in evidence) == [
+        "bias-1",
+        "bias-1-review",
+        "mon-1",
+        "policy-1",
+        "profile-1",
+    ]
+    assert _manifest(package_dir)["counts"]["evidence"] == 5
     assert _findings(package_dir) == []
     independent_key = IndependentKey.parse(str(LOG_SIGNER.verifier))
     assert verify_package(package_dir, independent_key) == []

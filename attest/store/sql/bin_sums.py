@@ -42,7 +42,9 @@ class SqlBins:
         )
         favourable = ", ".join(f":fav{i}" for i in range(len(query.favourable))) or "NULL"
         params.update({f"fav{i}": v for i, v in enumerate(query.favourable)})
-        where = window_sql(self._dialect, query.since, query.until, params)
+        # Periods and vintages are by decision time: when it was decided, else when logged.
+        moment = "COALESCE(d.decided_at, d.logged_at)"
+        where = window_sql(self._dialect, query.since, query.until, params, moment)
         inner = (
             f"SELECT {value} AS v, {event} AS y, {probability} AS p, "
             f"CASE WHEN d.label IN ({favourable}) THEN 1 ELSE 0 END AS sel "

@@ -400,15 +400,19 @@ def _score_sums(w: str) -> dict[str, str]:
 
 
 def window_sql(
-    dialect: str, since: datetime | None, until: datetime | None, params: dict[str, Any]
+    dialect: str,
+    since: datetime | None,
+    until: datetime | None,
+    params: dict[str, Any],
+    column: str = "d.logged_at",
 ) -> str:
-    """``AND d.logged_at`` bounds for a window (since included, until not), bound right."""
+    """``AND column`` bounds for a window (since included, until not), bound right."""
     where = ""
     if since is not None:
-        where += " AND d.logged_at >= :since"
+        where += f" AND {column} >= :since"
         params["since"] = _bound(dialect, since)
     if until is not None:
-        where += " AND d.logged_at < :until"
+        where += f" AND {column} < :until"
         params["until"] = _bound(dialect, until)
     return where
 
