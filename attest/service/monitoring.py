@@ -165,3 +165,13 @@ class Monitoring:
         self.inventory.system(tenant, system)
         rows = self.store.table_rows(tenant, "monitoring_runs", {"system": system})
         return sorted(rows, key=lambda r: r["idx"], reverse=True)
+
+    def document(self, tenant: str, system: str, run_id: str) -> dict[str, Any]:
+        """A run's result document, read back from its ledger entry."""
+        self.inventory.system(tenant, system)
+        row = self.store.table_row(tenant, "monitoring_runs", {"run_id": run_id})
+        entry = self.store.entry_by_id(tenant, run_id)
+        if row is None or entry is None or row["system"] != system:
+            raise NotFound(f"tenant {tenant} has no monitoring run {run_id} of {system}")
+        body: dict[str, Any] = json.loads(entry.data)["body"]
+        return body

@@ -12,7 +12,7 @@ import pytest
 
 from attest.api import create_app
 from attest.runtime import Runtime
-from tests.web.seed import PASSWORD, make_runtime, seed, seed_fairness
+from tests.web.seed import PASSWORD, make_runtime, seed, seed_fairness, seed_monitoring
 
 with warnings.catch_warnings():
     # Starlette announces a future httpx change as a UserWarning, which `filterwarnings = error`
@@ -42,6 +42,12 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
 def fairness_runs(seeded: Runtime) -> list[str]:
     """Bank C's three monthly bias runs (oldest first), seeded once when a test needs them."""
     return seed_fairness(seeded)
+
+
+@pytest.fixture(scope="session")
+def monitoring_runs(fairness_runs: list[str], seeded: Runtime) -> list[str]:
+    """Bank C's three monthly monitoring runs (oldest first), after the bias runs."""
+    return seed_monitoring(seeded)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from attest.config import Settings
 from attest.core.group_rules import parse_rules
 from attest.core.inventory import AISystem, ModelVersion, Tenant
+from attest.core.reference_profile import Outcomes, ReferenceRow
 from attest.keyring import create_keys
 from attest.runtime import Runtime
 from attest.service.bias import BiasConfig
@@ -330,4 +331,42 @@ def seed_fairness(runtime: Runtime) -> list[str]:
         runtime.ledger.clock = real_clock
     for username, (roles, tenants) in FAIRNESS_USERS.items():
         runtime.access.add_user(username, PASSWORD, roles, tenants)
+    return runs
+
+
+def seed_monitoring(runtime: Runtime) -> list[str]:
+    """Bank C's lending model: a reference profile with smaller loans than it then saw, and a
+    monitoring run after each month (the amounts' CSI is red; the term, always 36, is stable).
+    Needs ``seed_fairness`` first. Returns the run ids, oldest first."""
+    real_clock = runtime.ledger.clock
+    now = [MONTHS[0] - timedelta(hours=1)]
+
+    def clock() -> datetime:
+        now[0] += timedelta(milliseconds=1)
+        return now[0]
+
+    runtime.ledger.clock = clock
+    try:
+        reference = [
+            ReferenceRow({"amount": 300 + 8 * i, "term": 36}, 0.5, "good" if i % 4 else "bad")
+            for i in range(PER_MONTH)
+        ]
+        runtime.monitoring.set_profile(
+            BANK_C,
+            LENDING,
+            "m1",
+            reference,
+            outcomes=Outcomes(("good",), "good"),
+            source={"kind": "file", "name": "lending-validation.csv"},
+            by="vera",
+        )
+        runs = []
+        for month in range(3):
+            now[0] = MONTHS[month + 1] + timedelta(hours=10)
+            document = runtime.monitoring.run(
+                BANK_C, LENDING, "m1", since=MONTHS[month], until=MONTHS[month + 1], by="vera"
+            )
+            runs.append(str(document["entry"]))
+    finally:
+        runtime.ledger.clock = real_clock
     return runs
