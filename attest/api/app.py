@@ -7,7 +7,7 @@ from fastapi.routing import APIRoute
 
 from attest import __version__
 from attest.api.errors import install_error_handlers
-from attest.api.routes import bias, decisions, inventory, keys, log, tenants
+from attest.api.routes import bias, decisions, inventory, keys, log, monitoring, tenants
 from attest.runtime import Runtime
 
 
@@ -24,7 +24,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     )
     app.state.runtime = runtime
     install_error_handlers(app)
-    for module in (tenants, inventory, decisions, bias, log, keys):
+    for module in (tenants, inventory, decisions, bias, monitoring, log, keys):
         app.include_router(module.router)
     from attest.web import install_web  # here: attest.web imports attest.api.deps
 

@@ -17,6 +17,7 @@ INGEST = ("admin", "developer")
 INVENTORY_WRITE = ("admin", "developer")
 LIFECYCLE = ("admin", "validator")
 COMPLIANCE = ("admin", "compliance")  # assign protected groups, run bias tests, sign them off
+MONITOR = ("admin", "validator", "compliance")  # run monitoring against a reference profile
 ADMIN = ("admin",)
 
 

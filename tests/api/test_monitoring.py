@@ -1,0 +1,96 @@
+"""Monitoring over the API: read the profile, run a period, list and read runs with proofs."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+from typing import Any
+
+from attest.core.inventory import Tenant
+from attest.core.proof_document import verify_proof_document
+from attest.core.reference_profile import Outcomes, ReferenceRow
+from attest.runtime import Runtime
+from tests.api.conftest import TestClient
+from tests.api.support import assert_error, bearer
+from tests.service.test_inventory_decisions import ARTIFACT, SYSTEM, _version
+from tests.service.test_monitoring import _applicant, _decisions
+
+
+def _seed(runtime: Runtime, tenant: str) -> None:
+    runtime.inventory.register_tenant(Tenant(tenant, "First Community Bank"))
+    runtime.inventory.register_system(tenant, SYSTEM)
+    runtime.inventory.register_model_version(tenant, _version(), ARTIFACT)
+    rng = random.Random(1)
+    reference = [_applicant(rng) for _ in range(200)]
+    runtime.monitoring.set_profile(
+        tenant,
+        SYSTEM.id,
+        "v1",
+        [ReferenceRow(r["inputs"], r["score"], r["outcome"]) for r in reference],
+        outcomes=Outcomes(("good",)),
+        source={"kind": "file", "name": "validation.csv"},
+        by="vera",
+    )
+    runtime.decisions.ingest(
+        tenant, _decisions([_applicant(rng, 1.7) for _ in range(120)], "d-"), 500
+    )
+
+
+def test_a_validator_runs_a_period_and_anyone_of_the_bank_reads_it(
+    client: TestClient, runtime: Runtime, tenant: str
+) -> None:
+    _seed(runtime, tenant)
+    url = f"/api/v1/tenants/{tenant}/systems/{SYSTEM.id}/monitoring"
+    validator = bearer(runtime.access.issue_key("a validator", ["validator"], [tenant]).token)
+    auditor = bearer(runtime.access.issue_key("an auditor", ["auditor"], [tenant]).token)
+    today = datetime.now(UTC).date().isoformat()
+
+    profile = client.get(f"{url}/profiles/v1", headers=auditor)
+    assert profile.status_code == 200
+    assert profile.json()["rows"] == 200 and set(profile.json()["features"]) == {
+        "amount",
+        "term",
+        "purpose",
+    }
+
+    ran = client.post(
+        f"{url}/runs", json={"version": "v1", "from": "2020-01-01", "to": today}, headers=validator
+    )
+    assert ran.status_code == 201, ran.text
+    document = ran.json()
+    assert document["status"] == "red" and "a validator" in document["by"]
+    assert document["decisions"] == 120
+
+    listed = client.get(f"{url}/runs", headers=auditor).json()["runs"]
+    assert [r["run_id"] for r in listed] == [document["entry"]]
+    assert listed[0]["status"] == "red" and listed[0]["alerts"] == len(document["alerts"])
+    read = client.get(f"{url}/runs/{document['entry']}", headers=auditor).json()
+    assert read["document"] == {k: v for k, v in document.items() if k not in ("entry", "index")}
+    assert verify_proof_document(read["proof"], runtime.ledger.verifier) == []
+
+    refused = client.post(
+        f"{url}/runs", json={"version": "v1", "from": "2020-01-01", "to": today}, headers=auditor
+    )
+    assert_error(refused, 403, "no role allowed here")
+
+
+def test_bad_requests_are_named(client: TestClient, runtime: Runtime, tenant: str) -> None:
+    _seed(runtime, tenant)
+    url = f"/api/v1/tenants/{tenant}/systems/{SYSTEM.id}/monitoring"
+    validator = bearer(runtime.access.issue_key("a validator", ["validator"], [tenant]).token)
+    size = runtime.ledger.latest_checkpoint(tenant).size
+
+    def refused(body: Any, status: int, *fragments: str) -> None:
+        assert_error(client.post(f"{url}/runs", json=body, headers=validator), status, *fragments)
+
+    refused({"version": "v1", "from": "2026-01-01"}, 400, "field 'to'")
+    refused({"version": "v1", "from": "soon", "to": "2026-01-01"}, 400, "field 'from'")
+    refused({"version": "v1", "from": "2026-02-01", "to": "2026-01-01"}, 400, "field 'to'")
+    refused({"from": "2026-01-01", "to": "2026-02-01"}, 400, "field 'version'")
+    refused({"version": "v1", "from": "2026-01-01", "to": "2026-02-01", "x": 1}, 400, "JSON object")
+    refused(
+        {"version": "v9", "from": "2026-01-01", "to": "2026-02-01"}, 404, "no reference profile"
+    )
+    assert runtime.ledger.latest_checkpoint(tenant).size == size
+    assert_error(client.get(f"{url}/profiles/v9", headers=validator), 404, "no reference profile")
+    assert_error(client.get(f"{url}/runs/nope", headers=validator), 404, "no monitoring run")
