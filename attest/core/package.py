@@ -49,7 +49,15 @@ DIRECTORIES = {
 # Validation and incidents join these lists as they arrive.
 STANDING_EVIDENCE_TYPES = frozenset({"bias.policy", "monitoring.profile"})
 EVIDENCE_TYPES = (
-    frozenset({"fairness.groups_assigned", "bias.run", "bias.review", "monitoring.run"})
+    frozenset(
+        {
+            "fairness.groups_assigned",
+            "bias.run",
+            "bias.review",
+            "monitoring.run",
+            "monitoring.alert",
+        }
+    )
     | STANDING_EVIDENCE_TYPES
 )
 SYSTEM_INVENTORY_TYPES = frozenset(

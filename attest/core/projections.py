@@ -218,6 +218,31 @@ def _monitoring_profile(envelope: dict[str, Any], index: int) -> list[Projection
 
 def _monitoring_run(envelope: dict[str, Any], index: int) -> list[ProjectionRow]:
     body = envelope["body"]
+    alerts = [
+        ProjectionRow(
+            "monitoring_alerts",
+            {"run_id": envelope["id"], "number": number},
+            {
+                "system": body["system"],
+                "metric": alert.get("metric"),
+                "feature": alert.get("feature"),
+                "status": alert.get("status"),
+                "value": alert.get("value")
+                if isinstance(alert.get("value"), int | float)
+                else None,
+                "raised_at": _time(envelope["time"]),
+                "state": "open",
+                "acted_by": None,
+                "acted_at": None,
+                "note": None,
+                "reference": None,
+                "act_index": None,
+            },
+            mode="insert",
+        )
+        for number, alert in enumerate(body.get("alerts") or [], 1)
+        if isinstance(alert, dict)
+    ]
     return [
         ProjectionRow(
             "monitoring_runs",
@@ -234,6 +259,26 @@ def _monitoring_run(envelope: dict[str, Any], index: int) -> list[ProjectionRow]
                 "by": body["by"],
             },
             mode="insert",
+        ),
+        *alerts,
+    ]
+
+
+def _monitoring_alert(envelope: dict[str, Any], index: int) -> list[ProjectionRow]:
+    body = envelope["body"]
+    return [
+        ProjectionRow(
+            "monitoring_alerts",
+            {"run_id": body["run_id"], "number": body["alert"]},
+            {
+                "state": body["action"],
+                "acted_by": body["by"],
+                "acted_at": _time(envelope["time"]),
+                "note": body.get("note"),
+                "reference": body.get("reference"),
+                "act_index": index,
+            },
+            mode="update",
         )
     ]
 
@@ -251,6 +296,7 @@ PROJECTORS: dict[str, Callable[[dict[str, Any], int], list[ProjectionRow]]] = {
     "bias.policy": _bias_policy,
     "monitoring.profile": _monitoring_profile,
     "monitoring.run": _monitoring_run,
+    "monitoring.alert": _monitoring_alert,
 }
 
 

@@ -23,10 +23,13 @@ from attest.core.reference_profile import (
     ReferenceRow,
     build_profile,
 )
-from attest.errors import InvalidInput, NotFound
+from attest.errors import Conflict, InvalidInput, NotFound
 from attest.service.inventory import Inventory
 from attest.service.ledger import Ledger, Receipt
 from attest.store.base import BinQuery, Store
+
+ALERT_ACTIONS = ("acknowledged", "finding", "incident")
+MAX_NOTE = 4000
 
 
 class Monitoring:
@@ -175,3 +178,56 @@ class Monitoring:
             raise NotFound(f"tenant {tenant} has no monitoring run {run_id} of {system}")
         body: dict[str, Any] = json.loads(entry.data)["body"]
         return body
+
+    def alerts(self, tenant: str, system: str, *, state: str | None = None) -> list[dict[str, Any]]:
+        """The system's alerts, newest first; ``state`` picks open ones, or acted-on ones."""
+        self.inventory.system(tenant, system)
+        where = {"system": system} | ({"state": state} if state else {})
+        rows = self.store.table_rows(tenant, "monitoring_alerts", where)
+        return sorted(rows, key=lambda r: (r["raised_at"], r["number"]), reverse=True)
+
+    def act_on_alert(
+        self,
+        tenant: str,
+        system: str,
+        run_id: str,
+        number: int,
+        *,
+        action: str,
+        note: str,
+        by: str,
+        reference: str | None = None,
+    ) -> Receipt:
+        """Acknowledge an alert, or say it became a finding or an incident (named by
+        ``reference``): once, as a ``monitoring.alert`` entry."""
+        if action not in ALERT_ACTIONS:
+            raise InvalidInput(f"field 'action' must be one of {', '.join(ALERT_ACTIONS)}")
+        if not note.strip() or len(note) > MAX_NOTE:
+            raise InvalidInput(f"field 'note': say what was done (1 to {MAX_NOTE} characters)")
+        if action != "acknowledged" and not (reference or "").strip():
+            raise InvalidInput(f"field 'reference': name the {action} this alert became")
+        if reference is not None and len(reference) > 200:
+            raise InvalidInput("field 'reference': at most 200 characters")
+        self.inventory.system(tenant, system)
+        row = self.store.table_row(
+            tenant, "monitoring_alerts", {"run_id": run_id, "number": number}
+        )
+        if row is None or row["system"] != system:
+            raise NotFound(f"monitoring run {run_id} of {system} has no alert {number}")
+        if row["state"] != "open":
+            raise Conflict(f"alert {number} of run {run_id} was already {row['state']}")
+        body: dict[str, Any] = {
+            "run_id": run_id,
+            "alert": number,
+            "action": action,
+            "note": note,
+            "by": by,
+        }
+        if reference:
+            body["reference"] = reference
+        (receipt,) = self.ledger.append(
+            tenant,
+            [Submission(type="monitoring.alert", body=body, system=system)],
+            ["monitoring alert"],
+        )
+        return receipt

@@ -8,6 +8,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from attest.web import monitoring_pages
 from attest.web.pages import router
 from attest.web.session import Sessions
 from attest.web.settings import WebSettings
@@ -25,4 +26,5 @@ def install_web(app: FastAPI, settings: WebSettings | None = None) -> None:
     sessions = Sessions(settings, lambda: app.state.runtime.keyring.master_key)
     app.state.web = WebState(settings, sessions, make_templates())
     app.include_router(router)
+    app.include_router(monitoring_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

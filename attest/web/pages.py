@@ -28,7 +28,7 @@ from attest.core.inventory import SLUG, VERSION
 from attest.errors import Conflict, Error, Forbidden, InvalidInput, NotFound, Unauthenticated
 from attest.service.access import Principal
 from attest.store.base import DecisionFilter
-from attest.web import fairness, monitoring
+from attest.web import fairness
 from attest.web.chart import attribution_chart
 from attest.web.proof import check_decision
 from attest.web.session import Session, tokens_match
@@ -363,52 +363,6 @@ def _fairness_page(
         window=fairness.window_text,
         outcomes=fairness.OUTCOMES,
         reviews=fairness.REVIEWS,
-    )
-
-
-@router.get("/tenants/{tenant}/systems/{system}/monitoring")
-def monitoring_page(
-    request: Request,
-    tenant: str,
-    system: str,
-    runtime: RuntimeDep,
-    viewer: ViewerDep,
-    run: Annotated[str | None, Query(max_length=128)] = None,
-) -> Response:
-    found = runtime.inventory.system(tenant, system)
-    runs = runtime.monitoring.runs(tenant, system)  # newest first
-    selected = next((r for r in runs if r["run_id"] == run), None) if run else None
-    if run and selected is None:
-        raise NotFound("this system has no such monitoring run")
-    selected = selected or (runs[0] if runs else None)
-    recent = runs[: monitoring.MAX_CHART_RUNS][::-1]  # oldest first, as the chart reads
-    documents = {
-        r["run_id"]: runtime.monitoring.document(tenant, system, r["run_id"]) for r in recent
-    }
-    document = None
-    if selected is not None:
-        document = documents.get(selected["run_id"]) or runtime.monitoring.document(
-            tenant, system, selected["run_id"]
-        )
-    labels = [
-        fairness.window_text(r["window_from"], r["window_to"]).split(" to ")[0] for r in recent
-    ]
-    return render(
-        request,
-        "monitoring.html",
-        tenant={"id": tenant, "name": runtime.inventory.tenant(tenant)["name"]},
-        system=found,
-        runs=runs,
-        selected=selected,
-        document=document,
-        features=monitoring.feature_rows(document) if document else [],
-        scores=monitoring.score_rows(document) if document else [],
-        chart=monitoring.csi_chart(
-            [(label, documents[r["run_id"]]) for label, r in zip(labels, recent, strict=True)]
-        ),
-        statuses=monitoring.STATUS_TEXT,
-        fixed=monitoring.fixed,
-        window=fairness.window_text,
     )
 
 

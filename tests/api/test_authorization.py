@@ -29,6 +29,8 @@ from attest.api import create_app
 from attest.api.deps import json_body
 from attest.config import Settings
 from attest.core.group_rules import parse_rules
+from attest.core.reference_profile import Outcomes, ReferenceRow
+from attest.errors import NotFound
 from attest.runtime import Runtime
 from attest.service.access import ROLES
 from attest.service.bias import BiasConfig
@@ -266,6 +268,8 @@ PATH_VALUES: dict[str, Make] = {
     "entry_id": lambda w, bank: bank.decision,
     "key_id": lambda w, bank: w.victim_key(bank),
     "run_id": lambda w, bank: _bias_run(w, bank),
+    "monitoring_run": lambda w, bank: _monitoring_run(w, bank),
+    "number": lambda w, bank: 1,
 }
 
 
@@ -292,6 +296,37 @@ def _bias_run(w: World, bank: Bank) -> str:
     return str(w.runtime.bias.run(bank.id, bank.system, config, by="the walk")["entry"])
 
 
+def _profiled(w: World, bank: Bank) -> dict[str, Any]:
+    """The bank's version profiled on loans unlike its decisions (so a run raises alerts)."""
+    try:
+        w.runtime.monitoring.profile(bank.id, bank.system, bank.version)
+    except NotFound:
+        rows = [
+            ReferenceRow({"amount": 100 + i, "term": 12, "purpose": "home"}, 0.5, "good")
+            for i in range(50)
+        ]
+        w.runtime.monitoring.set_profile(
+            bank.id,
+            bank.system,
+            bank.version,
+            rows,
+            outcomes=Outcomes(("good",)),
+            source={"kind": "file"},
+            by="the walk",
+        )
+    return {"version": bank.version, "from": "2020-01-01", "to": "2099-12-31"}
+
+
+def _monitoring_run(w: World, bank: Bank) -> str:
+    """A new monitoring run of the bank, with open alerts (each allowed role acts on its own)."""
+    _profiled(w, bank)
+    document = w.runtime.monitoring.run(
+        bank.id, bank.system, bank.version, since=None, until=None, by="the walk"
+    )
+    assert document["alerts"], "the walk's monitoring run raised no alert"
+    return str(document["entry"])
+
+
 def _new_version(w: World, bank: Bank) -> Any:
     version = version_payload(bank.system, unique("v"), artifact=bank.artifact)
     return with_artifact(version, bank.artifact)
@@ -302,6 +337,7 @@ def _new_version(w: World, bank: Bank) -> Any:
 SYSTEMS = "/api/v1/tenants/{tenant}/systems"
 VERSION = SYSTEMS + "/{system}/versions/{version}"
 BIAS = SYSTEMS + "/{system}/bias"
+MONITORING = SYSTEMS + "/{system}/monitoring"
 BODIES: dict[str, Make | None] = {
     "POST /api/v1/tenants": lambda w, bank: {"id": unique("bank-new"), "name": "New bank"},
     "GET /api/v1/tenants": None,
@@ -331,6 +367,15 @@ BODIES: dict[str, Make | None] = {
     f"GET {BIAS}/runs": None,
     f"GET {BIAS}/runs/{{run_id}}": None,
     f"POST {BIAS}/runs/{{run_id}}/review": lambda w, bank: {"review": "accepted", "note": "ok"},
+    f"GET {MONITORING}/profiles/{{version}}": None,
+    f"POST {MONITORING}/runs": _profiled,
+    f"GET {MONITORING}/runs": None,
+    f"GET {MONITORING}/runs/{{monitoring_run}}": None,
+    f"GET {MONITORING}/alerts": None,
+    f"POST {MONITORING}/runs/{{monitoring_run}}/alerts/{{number}}": lambda w, bank: {
+        "action": "acknowledged",
+        "note": "seen",
+    },
     "GET /api/v1/tenants/{tenant}/decisions": None,
     "GET /api/v1/tenants/{tenant}/decisions/{decision_id}": None,
     "GET /api/v1/tenants/{tenant}/log/checkpoint": None,

@@ -94,3 +94,62 @@ def test_bad_requests_are_named(client: TestClient, runtime: Runtime, tenant: st
     assert runtime.ledger.latest_checkpoint(tenant).size == size
     assert_error(client.get(f"{url}/profiles/v9", headers=validator), 404, "no reference profile")
     assert_error(client.get(f"{url}/runs/nope", headers=validator), 404, "no monitoring run")
+
+
+def test_an_alert_is_acted_on_once_and_the_act_is_logged(
+    client: TestClient, runtime: Runtime, tenant: str
+) -> None:
+    _seed(runtime, tenant)
+    url = f"/api/v1/tenants/{tenant}/systems/{SYSTEM.id}/monitoring"
+    validator = bearer(runtime.access.issue_key("a validator", ["validator"], [tenant]).token)
+    auditor = bearer(runtime.access.issue_key("an auditor", ["auditor"], [tenant]).token)
+    today = datetime.now(UTC).date().isoformat()
+    window = {"version": "v1", "from": "2020-01-01", "to": today}
+    run = client.post(f"{url}/runs", json=window, headers=validator).json()
+    opened = client.get(f"{url}/alerts?state=open", headers=auditor).json()["alerts"]
+    assert len(opened) == len(run["alerts"]) >= 1
+    first = opened[-1]
+    assert (first["run_id"], first["number"], first["state"]) == (run["entry"], 1, "open")
+    assert first["metric"] == run["alerts"][0]["metric"]
+
+    act = f"{url}/runs/{run['entry']}/alerts/1"
+    assert_error(
+        client.post(act, json={"action": "finding", "note": "x"}, headers=validator),
+        400,
+        "field 'reference'",
+    )
+    assert_error(
+        client.post(act, json={"action": "ignored", "note": "x"}, headers=validator),
+        400,
+        "field 'action'",
+    )
+    assert_error(
+        client.post(
+            act, json={"action": "finding", "note": "x", "reference": "F-1"}, headers=auditor
+        ),
+        403,
+    )
+    done = client.post(
+        act,
+        json={"action": "finding", "note": "amounts grew: revalidate", "reference": "MRM-2026-14"},
+        headers=validator,
+    )
+    assert done.status_code == 201, done.text
+    entry = runtime.store.entry_by_id(tenant, done.json()["entry"])
+    assert entry is not None and b'"type":"monitoring.alert"' in entry.data
+    again = client.post(act, json={"action": "acknowledged", "note": "seen"}, headers=validator)
+    assert_error(again, 409, "already finding")
+    alerts = client.get(f"{url}/alerts?state=finding", headers=auditor).json()["alerts"]
+    assert [(a["number"], a["reference"], a["by"]) for a in alerts] == [
+        (1, "MRM-2026-14", alerts[0]["by"])
+    ]
+    assert "a validator" in alerts[0]["by"]
+    assert_error(
+        client.post(
+            f"{url}/runs/{run['entry']}/alerts/99",
+            json={"action": "acknowledged", "note": "x"},
+            headers=validator,
+        ),
+        404,
+        "no alert 99",
+    )

@@ -30,7 +30,13 @@ HEX64 = re.compile(r"[0-9a-f]{64}")
 KINDS = ("decision", "event", "inventory", "evidence", "checkpoints", "artifact", "readme")
 COUNTED = {"decision": "decisions", "event": "events", "inventory": "inventory"}
 COUNTED["evidence"] = "evidence"
-EVIDENCE_TYPES = ("fairness.groups_assigned", "bias.run", "bias.review", "monitoring.run")
+EVIDENCE_TYPES = (
+    "fairness.groups_assigned",
+    "bias.run",
+    "bias.review",
+    "monitoring.run",
+    "monitoring.alert",
+)
 STANDING_TYPES = ("bias.policy", "monitoring.profile")
 COUNTED["artifact"] = "artifacts"
 SYSTEM_TYPES = (

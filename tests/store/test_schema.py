@@ -47,6 +47,7 @@ QUERY_TABLES = {
     "bias_policies",
     "monitoring_profiles",
     "monitoring_runs",
+    "monitoring_alerts",
 }
 ACCESS_TABLES = {"api_keys", "users"}
 PROTECTED_TABLES = {"fairness_groups"}

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.web.conftest import TestClient
+from tests.web.conftest import TestClient, csrf_of
 from tests.web.seed import BANK_A, BANK_C, CREDIT, LENDING
 
 PAGE = f"/tenants/{BANK_C}/systems/{LENDING}/monitoring"
@@ -37,7 +37,7 @@ def test_the_latest_run_shows_each_feature_its_status_and_the_alerts(
     csi = re.search(r'<td class="num">(\d\.\d{4})</td>', amount)
     assert csi and float(csi.group(1)) > 0.25
     assert _row(html, "term").startswith("green|")
-    assert '<li data-metric="csi" data-feature="amount">' in html
+    assert '<li data-metric="csi" data-feature="amount" data-state="open">' in html
     # No outcome was logged for these decisions: discrimination is not measurable, not zero.
     assert re.search(r"<td>AUC</td><td class=\"num\">–</td>", html)
     assert "0 of the period's decisions have a known outcome" in html
@@ -75,3 +75,25 @@ def test_an_older_run_can_be_shown_and_unknown_runs_and_tenants_are_refused(
     assert 'id="no-runs"' in empty
     system = alice.get(f"/tenants/{BANK_A}/systems/{CREDIT}").text
     assert f'href="/tenants/{BANK_A}/systems/{CREDIT}/monitoring"' in system
+
+
+def test_a_compliance_officer_records_what_was_done_about_an_alert(
+    as_user: UserClient, monitoring_runs: list[str]
+) -> None:
+    run = monitoring_runs[0]  # the oldest: the other tests read the latest's open alert
+    page = f"{PAGE}?run={run}"
+    assert 'class="alert-action"' not in as_user("rhea").get(page).text  # a reviewer: no form
+    cora = as_user("cora")
+    html = cora.get(page).text
+    assert html.count('class="alert-action"') == 1
+    action = f"{PAGE}/runs/{run}/alerts/1"
+    form = {"action": "finding", "reference": "MRM-7", "note": "loans grew: revalidate"}
+    refused = cora.post(action, data=form, follow_redirects=False)
+    assert refused.status_code == 403  # no CSRF token
+    done = cora.post(action, data=form | {"csrf_token": csrf_of(html)}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"].endswith(f"?run={run}#alerts")
+    after = cora.get(page).text
+    assert 'data-state="finding"' in after and "(MRM-7): loans grew: revalidate" in after
+    assert 'class="alert-action"' not in after
+    again = cora.post(action, data=form | {"csrf_token": csrf_of(after)}, follow_redirects=False)
+    assert again.status_code == 409

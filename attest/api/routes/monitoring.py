@@ -15,6 +15,7 @@ from attest.api.deps import MONITOR, READ, JsonBody, RuntimeDep, allowed
 from attest.core.records import format_time
 from attest.errors import InvalidInput
 from attest.service.access import Principal
+from attest.service.monitoring import ALERT_ACTIONS
 
 router = APIRouter(
     prefix="/api/v1/tenants/{tenant}/systems/{system}/monitoring", tags=["monitoring"]
@@ -67,13 +68,14 @@ def read_monitoring_runs(
     return {"runs": [_summary(r) for r in runtime.monitoring.runs(tenant, system)]}
 
 
-@router.get("/runs/{run_id}")
+@router.get("/runs/{monitoring_run}")
 def read_monitoring_run(
-    tenant: str, system: str, run_id: str, runtime: RuntimeDep, _: Reader
+    tenant: str, system: str, monitoring_run: str, runtime: RuntimeDep, _: Reader
 ) -> dict[str, Any]:
     """A run: its result document and the proof of its entry."""
-    document = runtime.monitoring.document(tenant, system, run_id)
-    return {"document": document, "proof": runtime.ledger.prove(tenant, run_id).to_json()}
+    document = runtime.monitoring.document(tenant, system, monitoring_run)
+    proof = runtime.ledger.prove(tenant, monitoring_run).to_json()
+    return {"document": document, "proof": proof}
 
 
 @router.post("/runs", status_code=201)
@@ -92,3 +94,63 @@ def create_monitoring_run(
     return runtime.monitoring.run(
         tenant, system, version, since=since, until=until, by=principal.name
     )
+
+
+@router.get("/alerts")
+def read_monitoring_alerts(
+    tenant: str, system: str, runtime: RuntimeDep, _: Reader, state: str | None = None
+) -> dict[str, Any]:
+    """The system's alerts, newest first (``?state=open`` for those nobody acted on)."""
+    if state is not None and state not in ("open", *ALERT_ACTIONS):
+        raise InvalidInput("state must be open, acknowledged, finding or incident")
+    rows = runtime.monitoring.alerts(tenant, system, state=state)
+    return {
+        "alerts": [
+            {
+                "run_id": r["run_id"],
+                "number": r["number"],
+                "metric": r["metric"],
+                "feature": r["feature"],
+                "status": r["status"],
+                "value": r["value"],
+                "raised_at": format_time(r["raised_at"]),
+                "state": r["state"],
+                "by": r["acted_by"],
+                "at": format_time(r["acted_at"]) if r["acted_at"] else None,
+                "note": r["note"],
+                "reference": r["reference"],
+            }
+            for r in rows
+        ]
+    }
+
+
+@router.post("/runs/{monitoring_run}/alerts/{number}", status_code=201)
+def act_on_monitoring_alert(
+    tenant: str,
+    system: str,
+    monitoring_run: str,
+    number: int,
+    principal: Monitor,
+    body: JsonBody,
+    runtime: RuntimeDep,
+) -> dict[str, Any]:
+    """``{"action": "acknowledged" | "finding" | "incident", "note", "reference"?}``, once."""
+    if not isinstance(body, dict) or set(body) - {"action", "note", "reference"}:
+        raise InvalidInput("the body must be a JSON object with action, note and reference")
+    note, reference = body.get("note"), body.get("reference")
+    if not isinstance(note, str):
+        raise InvalidInput("field 'note' must be a string")
+    if reference is not None and not isinstance(reference, str):
+        raise InvalidInput("field 'reference' must be a string")
+    receipt = runtime.monitoring.act_on_alert(
+        tenant,
+        system,
+        monitoring_run,
+        number,
+        action=str(body.get("action")),
+        note=note,
+        by=principal.name,
+        reference=reference,
+    )
+    return {"entry": receipt.id, "index": receipt.index}

@@ -344,8 +344,32 @@ monitoring_runs = Table(
     Index("ix_monitoring_runs_tenant_system_run_at", "tenant", "system", "run_at"),
 )
 
+monitoring_alerts = Table(
+    "monitoring_alerts",
+    metadata,
+    Column("tenant", String(63), nullable=False),
+    Column("run_id", String(128), nullable=False),
+    Column("number", Integer, nullable=False),  # the alert's place in the run's list, from 1
+    Column("system", String(63), nullable=False),
+    Column("metric", String(32), nullable=True),
+    Column("feature", Text, nullable=True),
+    Column("status", String(16), nullable=True),
+    Column("value", Float, nullable=True),
+    Column("raised_at", DateTime(timezone=True), nullable=False),
+    Column("state", String(16), nullable=False),  # open, acknowledged, finding, incident
+    Column("acted_by", Text, nullable=True),
+    Column("acted_at", DateTime(timezone=True), nullable=True),
+    Column("note", Text, nullable=True),
+    Column("reference", Text, nullable=True),
+    Column("act_index", BigInteger, nullable=True),
+    PrimaryKeyConstraint("tenant", "run_id", "number"),
+    ForeignKeyConstraint(["tenant"], ["logs.tenant"]),
+    Index("ix_monitoring_alerts_tenant_system_state", "tenant", "system", "state"),
+)
+
 PROJECTION_TABLES["monitoring_profiles"] = monitoring_profiles
 PROJECTION_TABLES["monitoring_runs"] = monitoring_runs
+PROJECTION_TABLES["monitoring_alerts"] = monitoring_alerts
 
 # A cache of per-day group sums for bias runs (attest/store/sql/group_sums.py): not evidence, and
 # not a projection; dropped and rebuilt whenever what it sums may have changed.

@@ -1,4 +1,4 @@
-"""monitoring profiles and runs
+"""monitoring profiles, runs and alerts
 
 Revision ID: 0007
 Revises: 0006
@@ -54,8 +54,39 @@ def upgrade() -> None:
             "ix_monitoring_runs_tenant_system_run_at", ["tenant", "system", "run_at"], unique=False
         )
 
+    op.create_table(
+        "monitoring_alerts",
+        sa.Column("tenant", sa.String(length=63), nullable=False),
+        sa.Column("run_id", sa.String(length=128), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("system", sa.String(length=63), nullable=False),
+        sa.Column("metric", sa.String(length=32), nullable=True),
+        sa.Column("feature", sa.Text(), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=True),
+        sa.Column("value", sa.Float(), nullable=True),
+        sa.Column("raised_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("acted_by", sa.Text(), nullable=True),
+        sa.Column("acted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("reference", sa.Text(), nullable=True),
+        sa.Column("act_index", sa.BigInteger(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["tenant"], ["logs.tenant"], name=op.f("fk_monitoring_alerts_tenant_logs")
+        ),
+        sa.PrimaryKeyConstraint("tenant", "run_id", "number", name=op.f("pk_monitoring_alerts")),
+    )
+    with op.batch_alter_table("monitoring_alerts", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_monitoring_alerts_tenant_system_state", ["tenant", "system", "state"], unique=False
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("monitoring_alerts", schema=None) as batch_op:
+        batch_op.drop_index("ix_monitoring_alerts_tenant_system_state")
+
+    op.drop_table("monitoring_alerts")
     with op.batch_alter_table("monitoring_runs", schema=None) as batch_op:
         batch_op.drop_index("ix_monitoring_runs_tenant_system_run_at")
 
