@@ -53,6 +53,7 @@ class BiasResult:
     fairlearn: tuple[float, ...]
     python_peak_mib: float
     verdict: str
+    peer_measured_with: str | None = None  # another backend's run of the same decisions
 
     @property
     def run(self) -> Summary:

@@ -8,6 +8,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TypeVar
@@ -15,7 +16,7 @@ from typing import TypeVar
 from sqlalchemy.engine import make_url
 
 from bench.append import measure_append
-from bench.bias import measure_bias
+from bench.bias import BiasResult, measure_bias
 from bench.biglog import measure_big_log
 from bench.databases import Backend, postgres_admin_url, postgres_unavailable
 from bench.ingest import measure_http_ingest
@@ -161,9 +162,10 @@ def _bias(
     """Smallest sizes first on every backend; the document is written after each measurement,
     so an interrupted run keeps what it measured."""
     for size in sorted(arguments.bias_sizes or plan.bias_sizes):
+        peer: BiasResult | None = None  # fairlearn's time does not depend on the database
         for backend in sorted(backends, key=lambda b: b.name != "postgresql"):
             what = f"{backend.label} bias run over {size:,} decisions"
-            peers = 3 if size <= 1_000_000 else 1
+            peers = 0 if peer is not None else 3 if size <= 1_000_000 else 1
             measured = _attempt(
                 results,
                 what,
@@ -176,6 +178,14 @@ def _bias(
                 ),
             )
             if measured is not None:
+                if peer is not None:
+                    measured = replace(
+                        measured,
+                        fairlearn=peer.fairlearn,
+                        peer_measured_with=peer.backend.label,
+                    )
+                elif measured.fairlearn:
+                    peer = measured
                 results.bias.append(measured)
                 _write(arguments.output, results)
 
