@@ -9,11 +9,10 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from attest.api.deps import MONITOR, RuntimeDep
-from attest.errors import Forbidden, NotFound
+from attest.errors import NotFound
 from attest.service.monitoring import ALERT_ACTIONS
 from attest.web import fairness, monitoring
-from attest.web.pages import ViewerDep, WebRoute, _cross_site, render
-from attest.web.session import tokens_match
+from attest.web.pages import ViewerDep, WebRoute, check_form, render
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -96,9 +95,7 @@ def act_on_alert(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     """Acknowledge the alert or record the finding or incident it became (an entry)."""
-    if not tokens_match(viewer.session.csrf, csrf_token) or _cross_site(request):
-        raise Forbidden("the alert form did not carry this session's token")
-    viewer.principal.check(tenant, MONITOR)
+    check_form(request, viewer, csrf_token, tenant, MONITOR, "alert")
     runtime.monitoring.act_on_alert(
         tenant,
         system,

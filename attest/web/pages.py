@@ -12,7 +12,7 @@ besides the session, a bias run's sign-off, carries the session's CSRF token and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -178,6 +178,21 @@ ViewerDep = Annotated[Viewer, Depends(current_viewer)]
 def _cross_site(request: Request) -> bool:
     """Browsers say where a request came from; a cross-site form post is refused outright."""
     return request.headers.get("sec-fetch-site", "").lower() == "cross-site"
+
+
+def check_form(
+    request: Request,
+    viewer: Viewer,
+    csrf_token: str,
+    tenant: str,
+    roles: Iterable[str],
+    form: str,
+) -> None:
+    """A form post that changes something: this session's token, not cross-site, and a role of
+    ``roles`` on the tenant."""
+    if not tokens_match(viewer.session.csrf, csrf_token) or _cross_site(request):
+        raise Forbidden(f"the {form} form did not carry this session's token")
+    viewer.principal.check(tenant, roles)
 
 
 # -- sign-in and sign-out --------------------------------------------------------------------------
@@ -391,9 +406,7 @@ def review_bias_run(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     """Accept a run or open a finding from it: a ``bias.review`` entry signed by the viewer."""
-    if not tokens_match(viewer.session.csrf, csrf_token) or _cross_site(request):
-        raise Forbidden("the review form did not carry this session's token")
-    viewer.principal.check(tenant, COMPLIANCE)
+    check_form(request, viewer, csrf_token, tenant, COMPLIANCE, "review")
     try:
         runtime.bias.review(
             tenant, run_id, review=review, by=viewer.principal.name, note=note, system=system
