@@ -12,7 +12,7 @@ those metrics, never as zero.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from attest.core.bins import BinCounts
@@ -22,6 +22,7 @@ from attest.core.drift import (
     GREEN,
     NOT_MEASURABLE,
     RED,
+    Thresholds,
     approval_rate,
     auc,
     characteristic_stability_index,
@@ -30,9 +31,19 @@ from attest.core.drift import (
     ks_two_sample,
     population_stability_index,
 )
+from attest.core.monitoring_plan import DEFAULT_THRESHOLDS, METRICS
 from attest.core.reference_profile import ReferenceProfile
 
 _RANK = {GREEN: 0, AMBER: 1, RED: 2}
+_SCORE_METRICS = (
+    "psi",
+    "ks_two_sample",
+    "ks_discrimination",
+    "auc",
+    "brier",
+    "calibration",
+    "hosmer_lemeshow",
+)
 
 
 def monitoring_document(
@@ -42,11 +53,18 @@ def monitoring_document(
     *,
     decisions: float,
     approved: float,
+    thresholds: Mapping[str, Thresholds] | None = None,
+    metrics: Collection[str] = METRICS,
 ) -> dict[str, Any]:
     """The run's results; ``features`` and ``score`` are the period's counts in the profile's
-    bins (a feature of the profile missing from ``features`` is reported, not skipped)."""
+    bins (a feature of the profile missing from ``features`` is reported, not skipped).
+
+    ``thresholds`` (a monitoring plan's, per metric; the defaults for those it lacks) judge the
+    metrics; ``metrics`` picks which are computed (all by default)."""
+    lines = dict(DEFAULT_THRESHOLDS) | dict(thresholds or {})
     feature_results: dict[str, Any] = {}
-    for name, reference in profile.features.items():
+    judged = profile.features if _any(metrics, "csi", "data_quality") else {}
+    for name, reference in judged.items():
         current = features.get(name)
         if current is None:
             feature_results[name] = {
@@ -54,13 +72,16 @@ def monitoring_document(
                 "reason": "the period's counts have no such feature",
             }
             continue
-        stability = characteristic_stability_index(reference, current, feature=name)
-        feature_results[name] = {
-            "csi": stability.to_json(),
-            "data_quality": data_quality(current, feature=name).to_json(),
-            "status": stability.status,
-        }
-    for name in sorted(set(features) - set(profile.features)):
+        result: dict[str, Any] = {"status": None}
+        if "csi" in metrics:
+            stability = characteristic_stability_index(
+                reference, current, feature=name, thresholds=lines["csi"]
+            )
+            result = {"csi": stability.to_json(), "status": stability.status}
+        if "data_quality" in metrics:
+            result["data_quality"] = data_quality(current, feature=name).to_json()
+        feature_results[name] = result
+    for name in sorted(set(features) - set(profile.features) if judged else ()):
         feature_results[name] = {
             "status": NOT_MEASURABLE,
             "reason": "the reference profile has no bins for this feature",
@@ -72,19 +93,26 @@ def monitoring_document(
             "reason": "no score in the reference" if profile.score is None else "no score counts",
         }
     else:
-        bands = calibration(score)
-        score_results = {
-            "psi": population_stability_index(profile.score, score).to_json(),
-            "ks_two_sample": ks_two_sample(profile.score, score).to_json(),
-            "ks_discrimination": ks_discrimination(score).to_json(),
-            "auc": auc(score).to_json(),
-            "brier": brier_score(score).to_json(),
-            "calibration": bands.to_json(),
-            "hosmer_lemeshow": hosmer_lemeshow(score).to_json(),
-            "labelled": score.total("labelled"),
+        reference = profile.score
+        computed = {
+            "psi": lambda: population_stability_index(
+                reference, score, thresholds=lines["psi"]
+            ).to_json(),
+            "ks_two_sample": lambda: ks_two_sample(reference, score).to_json(),
+            "ks_discrimination": lambda: ks_discrimination(
+                score, thresholds=lines["ks_discrimination"]
+            ).to_json(),
+            "auc": lambda: auc(score, thresholds=lines["auc"]).to_json(),
+            "brier": lambda: brier_score(score).to_json(),
+            "calibration": lambda: calibration(score).to_json(),
+            "hosmer_lemeshow": lambda: hosmer_lemeshow(
+                score, thresholds=lines["hosmer_lemeshow"]
+            ).to_json(),
         }
-        reference_auc = auc(profile.score)
-        score_results["reference_auc"] = reference_auc.auc
+        score_results = {m: computed[m]() for m in _SCORE_METRICS if m in metrics}
+        score_results["labelled"] = score.total("labelled")
+        if "auc" in metrics:
+            score_results["reference_auc"] = auc(reference).auc
     approval = (
         approval_rate(approved, decisions).to_json()
         if decisions > 0
@@ -95,7 +123,7 @@ def monitoring_document(
         [GREEN] if _any_measured(feature_results, score_results) else [NOT_MEASURABLE]
     )
     worst = max(statuses, key=lambda s: _RANK.get(s, -1))
-    return {
+    document = {
         "system": profile.system,
         "version": profile.version,
         "decisions": decisions,
@@ -105,6 +133,13 @@ def monitoring_document(
         "alerts": alerts,
         "status": worst,
     }
+    if "approval_rate" not in metrics:
+        del document["approval_rate"]
+    return document
+
+
+def _any(metrics: Collection[str], *names: str) -> bool:
+    return any(name in metrics for name in names)
 
 
 def _alerts(features: Mapping[str, Any], score: Mapping[str, Any]) -> list[dict[str, Any]]:

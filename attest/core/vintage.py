@@ -1,0 +1,108 @@
+"""Vintages: a version's decisions by the calendar month they were made, with how far their
+outcomes have matured and how well the score ranked them (catalogue MON-BT, question 4's
+"back-testing by vintage").
+
+Outcomes arrive months after decisions, so a run's own period is often not measurable yet while
+older months are. Each vintage is the month's score counts (the reference profile's score bins),
+summed from per-day counts with ``BinCounts.merge``: decisions, labelled decisions, maturity
+(labelled / decisions), the bad rate among the labelled, and KS and AUC on them. A month without
+labelled decisions is ``not_measurable`` with the reason, never 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from attest.core.bins import BinCounts, Binning
+from attest.core.drift import (
+    AMBER,
+    AUC_THRESHOLDS,
+    GREEN,
+    KS_THRESHOLDS,
+    NOT_MEASURABLE,
+    RED,
+    Thresholds,
+    auc,
+    ks_discrimination,
+)
+from attest.errors import InvalidInput
+
+_RANK = {GREEN: 0, AMBER: 1, RED: 2}
+
+
+def monthly_counts(rows: Iterable[Mapping[str, Any]], binning: Binning) -> dict[str, BinCounts]:
+    """Per-day bin rows (each with ``day`` ``YYYY-MM-DD``) summed into ``YYYY-MM`` months."""
+    days: dict[str, list[Mapping[str, Any]]] = {}
+    for i, row in enumerate(rows):
+        day = row.get("day") if isinstance(row, Mapping) else None
+        if not isinstance(day, str) or len(day) != 10:
+            raise InvalidInput(f"rows[{i}].day: must be a day, YYYY-MM-DD")
+        days.setdefault(day, []).append(row)
+    months: dict[str, BinCounts] = {}
+    for day in sorted(days):
+        counts = BinCounts.from_aggregates(days[day], binning=binning)
+        month = day[:7]
+        months[month] = months[month].merge(counts) if month in months else counts
+    return months
+
+
+def vintages(
+    months: Mapping[str, BinCounts],
+    binning: Binning,
+    *,
+    until: datetime | None,
+    ks_thresholds: Thresholds = KS_THRESHOLDS,
+    auc_thresholds: Thresholds = AUC_THRESHOLDS,
+) -> list[dict[str, Any]]:
+    """One vintage per month from the first month with decisions to the month ``until`` (an
+    exclusive end) falls in, oldest first; months without decisions are listed too."""
+    present = sorted(m for m, c in months.items() if c.total("n") > 0)
+    if not present:
+        return []
+    last = present[-1]
+    if until is not None:
+        last = max(last, (until - timedelta(microseconds=1)).strftime("%Y-%m"))
+    found = []
+    for month in _months(present[0], last):
+        counts = months.get(month) or BinCounts.empty(binning)
+        found.append(_vintage(month, counts, ks_thresholds, auc_thresholds))
+    return found
+
+
+def _vintage(
+    month: str, counts: BinCounts, ks_thresholds: Thresholds, auc_thresholds: Thresholds
+) -> dict[str, Any]:
+    decisions = counts.total("n")
+    labelled = counts.total("labelled")
+    events = counts.total("events")
+    ks = ks_discrimination(counts, thresholds=ks_thresholds)
+    ranking = auc(counts, thresholds=auc_thresholds)
+    judged = [s for s in (ks.status, ranking.status) if s in _RANK]
+    vintage: dict[str, Any] = {
+        "month": month,
+        "decisions": decisions,
+        "labelled": labelled,
+        "maturity": labelled / decisions if decisions > 0 else None,
+        "bad_rate": events / labelled if labelled > 0 else None,
+        "ks": ks.to_json(),
+        "auc": ranking.to_json(),
+    }
+    if judged:
+        vintage["status"] = max(judged, key=lambda s: _RANK[s])
+    else:
+        vintage["status"] = NOT_MEASURABLE
+        vintage["reason"] = (
+            "no decisions in this month" if decisions <= 0 else ranking.reason or ks.reason
+        )
+    return vintage
+
+
+def _months(first: str, last: str) -> list[str]:
+    day = date.fromisoformat(f"{first}-01")
+    months = []
+    while (text := day.strftime("%Y-%m")) <= last:
+        months.append(text)
+        day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return months
