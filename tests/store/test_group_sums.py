@@ -150,7 +150,7 @@ def test_the_cache_matches_summing_the_decisions_through_every_change(
     worlds: tuple[World, World], tenant: str, compact_after: int, monkeypatch: Any
 ) -> None:
     """Updated in place (rows added for each change), and rebuilt from scratch at every change."""
-    monkeypatch.setattr("attest.store.sql.group_sums.COMPACT_AFTER", compact_after)
+    monkeypatch.setattr("attest.store.sql.day_cache.COMPACT_AFTER", compact_after)
     sql, memory = worlds
     people = _population(150)
     for number, at in enumerate(BATCH_TIMES):

@@ -17,9 +17,9 @@ from sqlalchemy import Engine, delete
 from attest.core.counts import AGGREGATE_FIELDS
 from attest.store.base import GroupQuery
 from attest.store.sql import tables as t
+from attest.store.sql.day_cache import cached_days
 from attest.store.sql.engine import transaction
 from attest.store.sql.group_sums import (
-    cached_days,
     forget_attribute,
     raw_sums,
     serves,
@@ -75,7 +75,7 @@ class SqlFairness:
                 return raw_sums(
                     conn, self._dialect, tenant, query, since=query.since, until=query.until
                 )
-        days, edges = cached_days(query)
+        days, edges = cached_days(query.since, query.until)
         rows: list[dict[str, Any]] = []
         if days is not None:
             rows += sums_from_cache(self.engine, self._dialect, tenant, query, days)
