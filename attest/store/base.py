@@ -282,12 +282,14 @@ class BinQuery:
     good_outcomes: tuple[Any, ...] = ()
     score_predicts: str = "good"
     favourable: tuple[str, ...] = ("approve",)
+    per_day: bool = False  # one row per (day, bin) instead of per bin: vintages merge them
 
 
 class MonitoringStore(Protocol):
     def bin_aggregates(self, tenant: str, query: BinQuery) -> list[dict[str, Any]]:
         """One row per bin: ``bin`` (its index), the sums ``attest.core.bins`` names, and
-        ``selected`` (decisions with a favourable label)."""
+        ``selected`` (decisions with a favourable label); with ``per_day`` also ``day``, the
+        decision's UTC day as ``YYYY-MM-DD``, one row per day and bin."""
         ...
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from attest.core.bins import AGGREGATE_FIELDS as BIN_FIELDS
@@ -369,31 +369,50 @@ class MemoryStore:
             for d in rows
             if d["system"] == query.system
             and d["model_version"] == query.version
-            and (query.since is None or (d.get("decided_at") or d["logged_at"]) >= query.since)
-            and (query.until is None or (d.get("decided_at") or d["logged_at"]) < query.until)
+            and (query.since is None or _moment(d) >= query.since)
+            and (query.until is None or _moment(d) < query.until)
         ]
-        flip = query.score_predicts != "bad"
-        scores = [
-            None if d.get("score") is None else (1.0 - d["score"] if flip else d["score"])
-            for d in chosen
-        ]
-        if query.feature is None:
-            values: list[Any] = scores
-        elif query.binning.kind == "numeric":
-            values = [(d["inputs"] or {}).get(query.feature) for d in chosen]
-        else:
-            values = [category_text((d["inputs"] or {}).get(query.feature)) for d in chosen]
-        events = [
-            None if d.get("outcome") is None else d["outcome"] not in query.good_outcomes
-            for d in chosen
-        ]
-        counts = BinCounts.from_values(query.binning, values, outcomes=events, scores=scores)
-        selected = [0.0] * len(query.binning.labels)
-        for d, value in zip(chosen, values, strict=True):
-            if d["label"] in query.favourable:
-                selected[query.binning.bin_of(value)] += 1
+        if not query.per_day:
+            return _bin_rows(query, chosen)
+        days: dict[str, list[dict[str, Any]]] = {}
+        for d in chosen:
+            days.setdefault(_moment(d).astimezone(UTC).date().isoformat(), []).append(d)
         return [
-            {"bin": i, **{f: getattr(counts, f)[i] for f in BIN_FIELDS}, "selected": selected[i]}
-            for i in range(len(query.binning.labels))
-            if counts.n[i] > 0
+            row | {"day": day}
+            for day, decisions in sorted(days.items())
+            for row in _bin_rows(query, decisions)
         ]
+
+
+def _moment(decision: Mapping[str, Any]) -> datetime:
+    """When a decision was made: ``decided_at`` when it gave one, else when it was logged."""
+    moment: datetime = decision.get("decided_at") or decision["logged_at"]
+    return moment
+
+
+def _bin_rows(query: BinQuery, chosen: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    flip = query.score_predicts != "bad"
+    scores = [
+        None if d.get("score") is None else (1.0 - d["score"] if flip else d["score"])
+        for d in chosen
+    ]
+    if query.feature is None:
+        values: list[Any] = scores
+    elif query.binning.kind == "numeric":
+        values = [(d["inputs"] or {}).get(query.feature) for d in chosen]
+    else:
+        values = [category_text((d["inputs"] or {}).get(query.feature)) for d in chosen]
+    events = [
+        None if d.get("outcome") is None else d["outcome"] not in query.good_outcomes
+        for d in chosen
+    ]
+    counts = BinCounts.from_values(query.binning, values, outcomes=events, scores=scores)
+    selected = [0.0] * len(query.binning.labels)
+    for d, value in zip(chosen, values, strict=True):
+        if d["label"] in query.favourable:
+            selected[query.binning.bin_of(value)] += 1
+    return [
+        {"bin": i, **{f: getattr(counts, f)[i] for f in BIN_FIELDS}, "selected": selected[i]}
+        for i in range(len(query.binning.labels))
+        if counts.n[i] > 0
+    ]

@@ -48,10 +48,11 @@ QUERY_TABLES = {
     "monitoring_profiles",
     "monitoring_runs",
     "monitoring_alerts",
+    "monitoring_plans",
 }
 ACCESS_TABLES = {"api_keys", "users"}
 PROTECTED_TABLES = {"fairness_groups"}
-CACHE_TABLES = {"group_sum_sets", "group_sums"}
+CACHE_TABLES = {"group_sum_sets", "group_sums", "bin_count_sets", "bin_counts"}
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

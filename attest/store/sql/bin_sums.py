@@ -1,21 +1,61 @@
 """Per-bin sums for monitoring, counted where the decisions live (mixed into :class:`SqlStore`).
 
-One ``GROUP BY`` per feature: the database reads the feature out of each decision's logged inputs,
-puts it in the reference profile's bin with a ``CASE`` over the bin edges (or categories), and
-returns one row per bin in the shape ``attest.core.bins.BinCounts.from_aggregates`` reads.
+A run asks for one feature's counts in the reference profile's bins (or the score's). Whole UTC days
+of the window come from a per-day cache (``bin_counts``, one row per day, bin, label and outcome,
+kept in step with the log by :mod:`attest.store.sql.day_cache`), so a run over a year sums a few
+thousand rows per feature instead of reading every decision's inputs; the window's partial first
+and last days are counted from the decisions by the same bin expressions. Good outcomes and
+favourable labels are applied when the rows are read, so one cache serves every reading of them.
+
+The database reads the feature out of each decision's logged inputs and puts it in a bin with a
+``CASE`` over the bin edges (or categories); rows come back in the shape
+``attest.core.bins.BinCounts.from_aggregates`` reads. The in-memory store counts row by row and is
+the oracle the store tests compare with.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, Table, delete, text
 
 from attest.core.bins import NUMERIC, Binning
 from attest.store.base import BinQuery
+from attest.store.sql import tables as t
+from attest.store.sql.day_cache import (
+    DayRange,
+    cached_days,
+    day_sql,
+    days_sql,
+    decisions_for,
+    refresh,
+    sign,
+    window_sql,
+)
 from attest.store.sql.engine import transaction
-from attest.store.sql.group_sums import window_sql
+
+# Periods and vintages are by decision time: when it was decided, else when logged.
+MOMENT = "COALESCE(d.decided_at, d.logged_at)"
+SUMS = (
+    "n",
+    "events",
+    "labelled",
+    "scored",
+    "score_sum",
+    "score_sq_sum",
+    "labelled_scored",
+    "labelled_score_sum",
+    "labelled_score_sq_sum",
+    "event_score_sum",
+    "out_of_range",
+    "selected",
+)
+_EPOCH_DAY = date(1970, 1, 1)
 
 
 class SqlBins:
@@ -23,84 +63,276 @@ class SqlBins:
     _dialect: str
 
     def bin_aggregates(self, tenant: str, query: BinQuery) -> list[dict[str, Any]]:
-        params: dict[str, Any] = {
-            "tenant": tenant,
-            "system": query.system,
-            "version": query.version,
+        days, edges = cached_days(query.since, query.until)
+        rows: list[dict[str, Any]] = []
+        if days is not None:
+            cached = _BinCountSet.of(tenant, query, self._dialect)
+            refresh(self.engine, tenant, cached)
+            rows += _from_cache(self.engine, cached, query, days)
+        if edges:
+            with transaction(self.engine, write=False) as conn:
+                for since, until in edges:
+                    rows += _from_decisions(conn, self._dialect, tenant, query, since, until)
+        return _merged(rows, per_day=query.per_day)
+
+
+def forget_tenant(conn: Connection, tenant: str) -> None:
+    """Drop all of ``tenant``'s cached bin counts (a rebuild of the query tables)."""
+    conn.execute(delete(t.bin_counts).where(t.bin_counts.c.tenant == tenant))
+    conn.execute(delete(t.bin_count_sets).where(t.bin_count_sets.c.tenant == tenant))
+
+
+@dataclass(frozen=True)
+class _BinCountSet:
+    """One feature (or the score) of one model version counted into one binning, by day."""
+
+    tenant: str
+    system: str
+    version: str
+    feature: str  # '' for the score
+    binning_key: str
+    query: BinQuery
+    dialect: str
+    header: Table = t.bin_count_sets
+
+    @classmethod
+    def of(cls, tenant: str, query: BinQuery, dialect: str) -> _BinCountSet:
+        # The score's bins hold the event probability, so its orientation is part of the key.
+        named = {"binning": query.binning.to_json(), "score_predicts": query.score_predicts}
+        digest = hashlib.sha256(json.dumps(named, sort_keys=True).encode()).hexdigest()
+        feature = query.feature or ""
+        return cls(tenant, query.system, query.version, feature, digest, query, dialect)
+
+    @property
+    def key(self) -> dict[str, Any]:
+        return {
+            "tenant": self.tenant,
+            "system": self.system,
+            "version": self.version,
+            "feature": self.feature,
+            "binning": self.binning_key,
         }
-        probability = "d.score" if query.score_predicts == "bad" else "(1.0 - d.score)"
-        value = probability if query.feature is None else self._value(query, params)
-        numeric = query.feature is None or query.binning.kind == NUMERIC
-        bin_expr, out_expr = _bins(query.binning, "x.v", params, numeric=numeric)
-        good = ", ".join(f":good{i}" for i in range(len(query.good_outcomes)))
-        params.update({f"good{i}": json.dumps(v) for i, v in enumerate(query.good_outcomes)})
-        outcome = "CAST(d.outcome AS TEXT)"
-        event = (
-            f"CASE WHEN d.outcome IS NULL OR {outcome} = 'null' THEN NULL "
-            + (f"WHEN {outcome} IN ({good}) THEN 0 " if good else "")
-            + "ELSE 1 END"
+
+    def fill(self, conn: Connection, which: str, watermark: int) -> int:
+        query = self.query
+        params: dict[str, Any] = {
+            "tenant": self.tenant,
+            "system": self.system,
+            "version": self.version,
+            "watermark": watermark,
+        }
+        # The inserted copies get their own names: PostgreSQL types each parameter once.
+        params |= {f"v_{name}": value for name, value in self.key.items()}
+        value, probability = _value_and_probability(query, params, self.dialect)
+        bin_expr, out_expr = _bins(query, "x.v", params)
+        w = sign(which)
+        decisions = decisions_for(
+            which,
+            "d.tenant, d.decision_id, d.inputs, d.score, d.label, d.decided_at, d.logged_at",
+            " AND d.system = :system AND d.model_version = :version",
         )
-        favourable = ", ".join(f":fav{i}" for i in range(len(query.favourable))) or "NULL"
-        params.update({f"fav{i}": v for i, v in enumerate(query.favourable)})
-        # Periods and vintages are by decision time: when it was decided, else when logged.
-        moment = "COALESCE(d.decided_at, d.logged_at)"
-        where = window_sql(self._dialect, query.since, query.until, params, moment)
         inner = (
-            f"SELECT {value} AS v, {event} AS y, {probability} AS p, "
-            f"CASE WHEN d.label IN ({favourable}) THEN 1 ELSE 0 END AS sel "
-            "FROM decisions d WHERE d.tenant = :tenant AND d.system = :system "
-            f"AND d.model_version = :version{where}"
+            f"SELECT {value} AS v, {probability} AS p, d.label AS label, "
+            f"d.outcome_key AS outcome_key, {day_sql(self.dialect, MOMENT)} AS day "
+            f"FROM {decisions}"
         )
         sums = {
-            "n": "COUNT(*)",
-            "events": "SUM(CASE WHEN x.y = 1 THEN 1 ELSE 0 END)",
-            "labelled": "SUM(CASE WHEN x.y IS NOT NULL THEN 1 ELSE 0 END)",
-            "scored": "SUM(CASE WHEN x.p IS NOT NULL THEN 1 ELSE 0 END)",
-            "score_sum": "SUM(COALESCE(x.p, 0))",
-            "score_sq_sum": "SUM(COALESCE(x.p * x.p, 0))",
-            "labelled_scored": (
-                "SUM(CASE WHEN x.y IS NOT NULL AND x.p IS NOT NULL THEN 1 ELSE 0 END)"
-            ),
-            "labelled_score_sum": "SUM(CASE WHEN x.y IS NOT NULL THEN COALESCE(x.p, 0) ELSE 0 END)",
-            "labelled_score_sq_sum": (
-                "SUM(CASE WHEN x.y IS NOT NULL THEN COALESCE(x.p * x.p, 0) ELSE 0 END)"
-            ),
-            "event_score_sum": "SUM(CASE WHEN x.y = 1 THEN COALESCE(x.p, 0) ELSE 0 END)",
-            "out_of_range": f"SUM({out_expr})",
-            "selected": "SUM(x.sel)",
+            "n": f"SUM({w})",
+            "scored": f"SUM(CASE WHEN x.p IS NOT NULL THEN {w} ELSE 0 END)",
+            "p_sum": f"SUM({w} * COALESCE(x.p, 0))",
+            "p_sq_sum": f"SUM({w} * COALESCE(x.p * x.p, 0))",
+            "out_of_range": f"SUM({w} * {out_expr})",
         }
-        sql = (
-            f"SELECT {bin_expr} AS bin, "
-            + ", ".join(f"{v} AS {k}" for k, v in sums.items())
-            + f" FROM ({inner}) x GROUP BY {bin_expr}"
+        targets = [*self.key, "day", "bin", "label", "outcome", *sums]
+        values = [
+            *(f":v_{name}" for name in self.key),
+            "x.day",
+            bin_expr,
+            "x.label",
+            "x.outcome_key",
+            *sums.values(),
+        ]
+        result = conn.execute(
+            text(
+                f"INSERT INTO bin_counts ({', '.join(targets)}) SELECT {', '.join(values)} "
+                f"FROM ({inner}) x GROUP BY x.day, {bin_expr}, x.label, x.outcome_key"
+            ),
+            params,
         )
-        with transaction(self.engine, write=False) as conn:
-            rows = [dict(r) for r in conn.execute(text(sql), params).mappings().all()]
-        for row in rows:  # unit weights: the squared sums equal the counts
-            row["n_sq"], row["labelled_sq"] = row["n"], row["labelled"]
-        return rows
+        return int(result.rowcount or 0)
 
-    def _value(self, query: BinQuery, params: dict[str, Any]) -> str:
-        """The feature's value in the logged inputs: a number, or a category as its JSON text."""
-        assert query.feature is not None
-        numeric = query.binning.kind == NUMERIC
-        if self._dialect == "postgresql":
-            params["feature"] = query.feature
-            raw = "(d.inputs ->> :feature)"
-            return f"CAST({raw} AS DOUBLE PRECISION)" if numeric else raw
-        params["path"] = '$."' + query.feature.replace('"', '\\"') + '"'
-        if numeric:
-            return "CAST(json_extract(d.inputs, :path) AS REAL)"
-        return (
-            "(CASE json_type(d.inputs, :path) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' "
-            "WHEN 'null' THEN NULL ELSE CAST(json_extract(d.inputs, :path) AS TEXT) END)"
+    def drop(self, conn: Connection) -> None:
+        """Drop the feature's rows under every binning: an older profile's go with them."""
+        for table in (t.bin_counts, t.bin_count_sets):
+            conn.execute(
+                delete(table).where(
+                    table.c.tenant == self.tenant,
+                    table.c.system == self.system,
+                    table.c.version == self.version,
+                    table.c.feature == self.feature,
+                )
+            )
+
+
+def _from_cache(
+    engine: Engine, cached: _BinCountSet, query: BinQuery, days: DayRange
+) -> list[dict[str, Any]]:
+    params: dict[str, Any] = dict(cached.key)
+    event = _event("s.outcome", query.good_outcomes, params)
+    selected = _selected("s.label", query.favourable, params)
+    labelled = "s.outcome IS NOT NULL"
+    sums = {
+        "n": "SUM(s.n)",
+        "events": f"SUM(CASE WHEN {event} THEN s.n ELSE 0 END)",
+        "labelled": f"SUM(CASE WHEN {labelled} THEN s.n ELSE 0 END)",
+        "scored": "SUM(s.scored)",
+        "score_sum": "SUM(s.p_sum)",
+        "score_sq_sum": "SUM(s.p_sq_sum)",
+        "labelled_scored": f"SUM(CASE WHEN {labelled} THEN s.scored ELSE 0 END)",
+        "labelled_score_sum": f"SUM(CASE WHEN {labelled} THEN s.p_sum ELSE 0 END)",
+        "labelled_score_sq_sum": f"SUM(CASE WHEN {labelled} THEN s.p_sq_sum ELSE 0 END)",
+        "event_score_sum": f"SUM(CASE WHEN {event} THEN s.p_sum ELSE 0 END)",
+        "out_of_range": "SUM(s.out_of_range)",
+        "selected": f"SUM({selected} * s.n)",
+    }
+    keys = ["s.bin", *(["s.day"] if query.per_day else [])]
+    where = " AND ".join(f"s.{name} = :{name}" for name in cached.key)
+    sql = (
+        f"SELECT {', '.join(f'{k} AS {k[2:]}' for k in keys)}, "
+        + ", ".join(f"{v} AS {k}" for k, v in sums.items())
+        + f" FROM bin_counts s WHERE {where}{days_sql(days, params)} GROUP BY {', '.join(keys)}"
+    )
+    with transaction(engine, write=False) as conn:
+        rows = [dict(r) for r in conn.execute(text(sql), params).mappings().all()]
+    for row in rows:
+        if query.per_day:
+            row["day"] = _day_text(int(row["day"]))
+    return rows
+
+
+def _from_decisions(
+    conn: Connection,
+    dialect: str,
+    tenant: str,
+    query: BinQuery,
+    since: Any,
+    until: Any,
+) -> list[dict[str, Any]]:
+    """The sums straight from the decisions of [since, until), one row per bin (and day)."""
+    params: dict[str, Any] = {
+        "tenant": tenant,
+        "system": query.system,
+        "version": query.version,
+    }
+    value, probability = _value_and_probability(query, params, dialect)
+    bin_expr, out_expr = _bins(query, "x.v", params)
+    outcome = "NULLIF(CAST(d.outcome AS TEXT), 'null')"
+    event = _event("x.o", query.good_outcomes, params)
+    selected = _selected("x.label", query.favourable, params)
+    where = window_sql(dialect, since, until, params, MOMENT)
+    inner = (
+        f"SELECT {value} AS v, {probability} AS p, {outcome} AS o, d.label AS label, "
+        f"{day_sql(dialect, MOMENT)} AS day "
+        "FROM decisions d WHERE d.tenant = :tenant AND d.system = :system "
+        f"AND d.model_version = :version{where}"
+    )
+    labelled = "x.o IS NOT NULL"
+    sums = {
+        "n": "COUNT(*)",
+        "events": f"SUM(CASE WHEN {event} THEN 1 ELSE 0 END)",
+        "labelled": f"SUM(CASE WHEN {labelled} THEN 1 ELSE 0 END)",
+        "scored": "SUM(CASE WHEN x.p IS NOT NULL THEN 1 ELSE 0 END)",
+        "score_sum": "SUM(COALESCE(x.p, 0))",
+        "score_sq_sum": "SUM(COALESCE(x.p * x.p, 0))",
+        "labelled_scored": f"SUM(CASE WHEN {labelled} AND x.p IS NOT NULL THEN 1 ELSE 0 END)",
+        "labelled_score_sum": f"SUM(CASE WHEN {labelled} THEN COALESCE(x.p, 0) ELSE 0 END)",
+        "labelled_score_sq_sum": (
+            f"SUM(CASE WHEN {labelled} THEN COALESCE(x.p * x.p, 0) ELSE 0 END)"
+        ),
+        "event_score_sum": f"SUM(CASE WHEN {event} THEN COALESCE(x.p, 0) ELSE 0 END)",
+        "out_of_range": f"SUM({out_expr})",
+        "selected": f"SUM({selected})",
+    }
+    keys = [bin_expr, *(["x.day"] if query.per_day else [])]
+    names = ["bin", *(["day"] if query.per_day else [])]
+    sql = (
+        f"SELECT {', '.join(f'{k} AS {n}' for k, n in zip(keys, names, strict=True))}, "
+        + ", ".join(f"{v} AS {k}" for k, v in sums.items())
+        + f" FROM ({inner}) x GROUP BY {', '.join(keys)}"
+    )
+    rows = [dict(r) for r in conn.execute(text(sql), params).mappings().all()]
+    for row in rows:
+        if query.per_day:
+            row["day"] = _day_text(int(row["day"]))
+    return rows
+
+
+def _merged(rows: Iterable[dict[str, Any]], *, per_day: bool) -> list[dict[str, Any]]:
+    """One row per bin (and day): the cached days and the window's edges add up. Unit weights:
+    the squared sums equal the counts."""
+    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        key = (row.get("day"), int(row["bin"])) if per_day else (int(row["bin"]),)
+        into = merged.setdefault(
+            key,
+            {"bin": int(row["bin"]), **({"day": row["day"]} if per_day else {})}
+            | dict.fromkeys(SUMS, 0.0),
         )
+        for name in SUMS:
+            into[name] += float(row[name] or 0.0)
+    kept = [row for row in merged.values() if row["n"] > 0]
+    for row in kept:
+        row["n_sq"], row["labelled_sq"] = row["n"], row["labelled"]
+    return sorted(kept, key=lambda r: (r.get("day") or "", r["bin"]))
 
 
-def _bins(
-    binning: Binning, value: str, params: dict[str, Any], *, numeric: bool
+def _day_text(day: int) -> str:
+    return (_EPOCH_DAY + timedelta(days=day)).isoformat()
+
+
+def _value_and_probability(
+    query: BinQuery, params: dict[str, Any], dialect: str
 ) -> tuple[str, str]:
+    """SQL for the binned value (the feature, or the score's event probability) and the event
+    probability, over decisions ``d``."""
+    probability = "d.score" if query.score_predicts == "bad" else "(1.0 - d.score)"
+    if query.feature is None:
+        return probability, probability
+    numeric = query.binning.kind == NUMERIC
+    if dialect == "postgresql":
+        params["feature"] = query.feature
+        raw = "(d.inputs ->> :feature)"
+        return (f"CAST({raw} AS DOUBLE PRECISION)" if numeric else raw), probability
+    params["path"] = '$."' + query.feature.replace('"', '\\"') + '"'
+    if numeric:
+        return "CAST(json_extract(d.inputs, :path) AS REAL)", probability
+    category = (
+        "(CASE json_type(d.inputs, :path) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' "
+        "WHEN 'null' THEN NULL ELSE CAST(json_extract(d.inputs, :path) AS TEXT) END)"
+    )
+    return category, probability
+
+
+def _event(outcome: str, good_outcomes: tuple[Any, ...], params: dict[str, Any]) -> str:
+    """A labelled row whose outcome is the event (not a good one); ``outcome`` is the JSON
+    text, NULL when not known yet."""
+    if not good_outcomes:
+        return f"({outcome} IS NOT NULL)"
+    names = ", ".join(f":good{i}" for i in range(len(good_outcomes)))
+    params.update({f"good{i}": json.dumps(v) for i, v in enumerate(good_outcomes)})
+    return f"({outcome} IS NOT NULL AND {outcome} NOT IN ({names}))"
+
+
+def _selected(label: str, favourable: tuple[str, ...], params: dict[str, Any]) -> str:
+    names = ", ".join(f":fav{i}" for i in range(len(favourable))) or "NULL"
+    params.update({f"fav{i}": v for i, v in enumerate(favourable)})
+    return f"(CASE WHEN {label} IN ({names}) THEN 1 ELSE 0 END)"
+
+
+def _bins(query: BinQuery, value: str, params: dict[str, Any]) -> tuple[str, str]:
     """The bin index of ``value`` and whether it is out of the reference range, as SQL."""
+    binning: Binning = query.binning
+    numeric = query.feature is None or binning.kind == NUMERIC
     cases = [f"WHEN {value} IS NULL THEN {binning.missing_index}"]
     if numeric:
         for i, edge in enumerate(binning.edges):

@@ -45,6 +45,7 @@ from attest.store.base import (
     VaultRecord,
 )
 from attest.store.sequencing import check_vault_subjects, extend_tree, fresh_vault, plan_batch
+from attest.store.sql import bin_sums
 from attest.store.sql import tables as t
 from attest.store.sql.bin_sums import SqlBins
 from attest.store.sql.engine import as_utc, transaction
@@ -327,6 +328,7 @@ class SqlStore(SqlQueries, SqlFairness, SqlBins):
             ).one_or_none()
             delete_projections(conn, tenant)
             forget_tenant(conn, tenant)
+            bin_sums.forget_tenant(conn, tenant)
             chunk: list[ProjectionRow] = []
             for row in rows:
                 chunk.append(row)

@@ -407,3 +407,62 @@ group_sums = Table(
     ForeignKeyConstraint(["tenant"], ["logs.tenant"]),
     Index("ix_group_sums_tenant_system_attributes_day", "tenant", "system", "attributes", "day"),
 )
+
+# A cache of per-day bin counts for monitoring runs (attest/store/sql/bin_sums.py): like the group
+# sums, not evidence, and kept in step with the log by attest/store/sql/day_cache.py. A set is one
+# feature (or the score: feature '') of one model version counted into one binning, named by the
+# SHA-256 of the binning and the score's orientation.
+bin_count_sets = Table(
+    "bin_count_sets",
+    metadata,
+    Column("tenant", String(63), nullable=False),
+    Column("system", String(63), nullable=False),
+    Column("version", String(64), nullable=False),
+    Column("feature", Text, nullable=False),
+    Column("binning", String(64), nullable=False),
+    Column("watermark", BigInteger, nullable=False),
+    Column("built_rows", BigInteger, nullable=False),
+    Column("delta_rows", BigInteger, nullable=False),
+    PrimaryKeyConstraint("tenant", "system", "version", "feature", "binning"),
+    ForeignKeyConstraint(["tenant"], ["logs.tenant"]),
+)
+
+bin_counts = Table(
+    "bin_counts",
+    metadata,
+    Column("tenant", String(63), nullable=False),
+    Column("system", String(63), nullable=False),
+    Column("version", String(64), nullable=False),
+    Column("feature", Text, nullable=False),
+    Column("binning", String(64), nullable=False),
+    Column("day", Integer, nullable=False),  # UTC days since 1970-01-01 of the decision time
+    Column("bin", Integer, nullable=False),
+    Column("label", Text, nullable=False),
+    Column("outcome", Text, nullable=True),  # the outcome's JSON text; NULL: none yet
+    Column("n", Float, nullable=False),
+    Column("scored", Float, nullable=False),
+    Column("p_sum", Float, nullable=False),  # sums of the event probability
+    Column("p_sq_sum", Float, nullable=False),
+    Column("out_of_range", Float, nullable=False),
+    ForeignKeyConstraint(["tenant"], ["logs.tenant"]),
+    Index("ix_bin_counts_set_day", "tenant", "system", "version", "feature", "binning", "day"),
+)
+
+# The monitoring plan in force per model version (the newest `monitoring.plan` entry).
+monitoring_plans = Table(
+    "monitoring_plans",
+    metadata,
+    Column("tenant", String(63), nullable=False),
+    Column("system", String(63), nullable=False),
+    Column("version", String(64), nullable=False),
+    Column("plan", JSON, nullable=False),
+    Column("cadence", String(16), nullable=False),
+    Column("set_by", Text, nullable=False),
+    Column("set_at", DateTime(timezone=True), nullable=False),
+    Column("entry_id", String(128), nullable=False),
+    Column("idx", BigInteger, nullable=False),
+    PrimaryKeyConstraint("tenant", "system", "version"),
+    ForeignKeyConstraint(["tenant"], ["logs.tenant"]),
+)
+
+PROJECTION_TABLES["monitoring_plans"] = monitoring_plans

@@ -1,0 +1,231 @@
+"""The per-day bin-count cache answers exactly as counting the decisions does, through every change.
+
+Each step (decisions decided on new days and logged later, outcomes for old decisions, revised
+outcomes, a new reference profile with other bins) is applied to a SQL store and to the in-memory
+store, and every query — each feature and the score, whole days, partial days, windows inside one
+day, bounds equal to a decision's time to the microsecond, per day — must give the same sums.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from attest.core.inventory import Tenant
+from attest.core.reference_profile import Outcomes, ReferenceProfile, ReferenceRow
+from attest.service.decisions import Decisions
+from attest.service.inventory import Inventory
+from attest.service.ledger import Ledger
+from attest.service.monitoring import Monitoring
+from attest.service.projections import rebuild
+from attest.store.base import BinQuery
+from attest.store.memory import MemoryStore
+from attest.store.sql import tables as t
+from attest.store.sql.store import SqlStore
+from tests.conftest import _sql_store
+from tests.service.test_inventory_decisions import ARTIFACT, SYSTEM, _version
+from tests.service.test_monitoring import SYSTEM_ID, _applicant, _decisions
+from tests.store.test_group_sums import SetClock
+
+DAY0 = datetime(2026, 3, 1, tzinfo=UTC)
+MIDNIGHT = DAY0 + timedelta(days=2)
+# Decision times: mid-day, a microsecond before and exactly at midnight, a later day.
+DECIDED = [
+    DAY0 + timedelta(hours=10),
+    DAY0 + timedelta(days=1, hours=15, minutes=30),
+    MIDNIGHT - timedelta(microseconds=1),
+    MIDNIGHT,
+    MIDNIGHT + timedelta(hours=7, microseconds=250),
+]
+LATER = MIDNIGHT + timedelta(days=3, hours=2)
+
+
+class World:
+    def __init__(self, store: Any, keyring: Any, tenant: str) -> None:
+        self.clock = SetClock()
+        self.ledger = Ledger(store, keyring, host="attest.test", clock=self.clock)
+        inventory = Inventory(self.ledger, store)
+        inventory.register_tenant(Tenant(tenant, "First Community Bank"))
+        inventory.register_system(tenant, SYSTEM)
+        inventory.register_model_version(tenant, _version(), ARTIFACT)
+        self.decisions = Decisions(self.ledger, store, inventory)
+        self.monitoring = Monitoring(self.ledger, store, inventory)
+        self.store = store
+        self.tenant = tenant
+
+    def ingest(self, rows: list[dict[str, Any]], prefix: str, decided: datetime) -> None:
+        """Decided at ``decided``; logged a day later (so days of decision and log differ)."""
+        self.clock.now = decided + timedelta(days=1)
+        batch = _decisions(rows, prefix)
+        for decision in batch:
+            decision["decided_at"] = decided.isoformat()
+        self.decisions.ingest(self.tenant, batch, 1000)
+
+    def outcomes(self, rows: list[dict[str, Any]], at: datetime) -> None:
+        self.clock.now = at
+        self.decisions.record_outcomes(self.tenant, rows, 1000)
+
+    def profile(self, reference: list[dict[str, Any]], bins: int) -> ReferenceProfile:
+        rows = [ReferenceRow(r["inputs"], r["score"], r["outcome"]) for r in reference]
+        if bins != 10:  # a coarser profile: other edges, so other cached sets
+            rows = rows[: bins * 20]
+        _receipt, profile = self.monitoring.set_profile(
+            self.tenant,
+            SYSTEM_ID,
+            "v1",
+            rows,
+            outcomes=Outcomes(("good",), "good"),
+            source={"kind": "file", "name": "reference.csv"},
+            by="validator-1",
+        )
+        return profile
+
+
+@pytest.fixture
+def worlds(sql_url: str, keyring: Any, tenant: str) -> Iterator[tuple[World, World]]:
+    for store in _sql_store(sql_url):
+        yield World(store, keyring, tenant), World(MemoryStore(), keyring, tenant)
+
+
+WINDOWS: list[tuple[datetime | None, datetime | None]] = [
+    (None, None),
+    (DAY0, None),
+    (None, MIDNIGHT),  # until exactly midnight: the microsecond before is in, midnight out
+    (MIDNIGHT - timedelta(microseconds=1), MIDNIGHT + timedelta(microseconds=1)),
+    (DAY0 + timedelta(hours=9), MIDNIGHT + timedelta(hours=8)),  # partial first and last day
+    (DAY0 + timedelta(hours=9), DAY0 + timedelta(hours=11)),  # inside one day
+    (MIDNIGHT, MIDNIGHT),  # empty
+    (DAY0 + timedelta(days=1), LATER + timedelta(days=1)),
+    (DECIDED[4], None),  # since equal to a decision's time to the microsecond
+    (None, DECIDED[4]),
+]
+
+
+def _queries(profile: ReferenceProfile) -> list[BinQuery]:
+    queries = []
+    for feature, counts in [(None, profile.score), *profile.features.items()]:
+        assert counts is not None
+        for since, until in WINDOWS:
+            for per_day in (False, True):
+                queries.append(
+                    BinQuery(
+                        SYSTEM_ID,
+                        "v1",
+                        counts.binning,
+                        feature,
+                        since,
+                        until,
+                        ("good",),
+                        "good",
+                        ("approve",),
+                        per_day,
+                    )
+                )
+    # Other readings of the same cached rows: no good outcome, the score as P(bad), no label
+    # favourable.
+    assert profile.score is not None
+    queries.append(BinQuery(SYSTEM_ID, "v1", profile.score.binning, None, good_outcomes=()))
+    queries.append(
+        BinQuery(SYSTEM_ID, "v1", profile.score.binning, None, score_predicts="bad", per_day=True)
+    )
+    queries.append(BinQuery(SYSTEM_ID, "v1", profile.score.binning, "amount", favourable=()))
+    return queries
+
+
+def _assert_same(sql: World, memory: World, profile: ReferenceProfile) -> None:
+    for query in _queries(profile):
+        got = sql.store.bin_aggregates(sql.tenant, query)
+        want = memory.store.bin_aggregates(memory.tenant, query)
+        where = (
+            f"{query.feature or 'score'} from {query.since} to {query.until}"
+            f"{' per day' if query.per_day else ''}"
+        )
+        key = ("day", "bin") if query.per_day else ("bin",)
+        assert [tuple(r[k] for k in key) for r in got] == [
+            tuple(r[k] for k in key) for r in want
+        ], where
+        for g, w in zip(got, want, strict=True):
+            for field, value in w.items():
+                if field not in key:
+                    assert float(g[field]) == pytest.approx(value, rel=1e-9, abs=1e-9), (
+                        f"{field} of bin {w['bin']}, {where}"
+                    )
+
+
+def _cached_sets(store: SqlStore, tenant: str) -> dict[str, int]:
+    sets = t.bin_count_sets
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(sets.c.feature, sets.c.watermark).where(sets.c.tenant == tenant))
+        return {row.feature: row.watermark for row in rows}
+
+
+def _both(worlds: tuple[World, World], action: Any) -> Any:
+    return [action(world) for world in worlds]
+
+
+@pytest.mark.parametrize("compact_after", [10_000, 0], ids=["updated", "rebuilt"])
+def test_the_cache_matches_counting_the_decisions_through_every_change(
+    worlds: tuple[World, World], tenant: str, compact_after: int, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr("attest.store.sql.day_cache.COMPACT_AFTER", compact_after)
+    sql, memory = worlds
+    rng = random.Random(11)
+    reference = [_applicant(rng) for _ in range(300)]
+    people = [_applicant(rng, shift=1.3, purposes=("car", "home")) for _ in range(150)]
+    profile, _same = _both(worlds, lambda w: w.profile(reference, 10))
+    for number, decided in enumerate(DECIDED):
+        batch = people[number * 20 : (number + 1) * 20]
+        _both(worlds, lambda w, b=batch, d=decided, n=number: w.ingest(b, f"b{n}-", d))
+    _assert_same(sql, memory, profile)
+    size = sql.ledger.latest_checkpoint(tenant).size
+    assert _cached_sets(sql.store, tenant) == dict.fromkeys(["", "amount", "term", "purpose"], size)
+
+    # More decisions, then outcomes for the first days' decisions.
+    _both(worlds, lambda w: w.ingest(people[100:130], "c-", LATER))
+    outcomes = [
+        {"decision_id": f"b{i // 20}-{i % 20}", "outcome": p["outcome"]}
+        for i, p in enumerate(people[:70])
+    ]
+    _both(worlds, lambda w: w.outcomes(outcomes, LATER + timedelta(days=2)))
+    _assert_same(sql, memory, profile)
+
+    # A second outcome replaces the first for some decisions (and is the first for others).
+    revised = [
+        {"decision_id": f"b{i // 20}-{i % 20}", "outcome": "bad" if i % 3 else "good"}
+        for i in range(50, 100)
+    ]
+    _both(worlds, lambda w: w.outcomes(revised, LATER + timedelta(days=3)))
+    _assert_same(sql, memory, profile)
+
+    # A new profile with other bins: its first read builds new sets and drops the old ones.
+    coarse, _same = _both(worlds, lambda w: w.profile(reference, 4))
+    assert coarse.score.binning != profile.score.binning
+    _assert_same(sql, memory, coarse)
+    with sql.store.engine.connect() as conn:
+        binnings = conn.scalar(
+            select(func.count(func.distinct(t.bin_counts.c.binning))).where(
+                t.bin_counts.c.tenant == tenant, t.bin_counts.c.feature == ""
+            )
+        )
+    assert binnings == 1
+
+
+def test_a_rebuild_of_the_query_tables_drops_the_cache(
+    worlds: tuple[World, World], tenant: str
+) -> None:
+    sql, memory = worlds
+    rng = random.Random(3)
+    reference = [_applicant(rng) for _ in range(200)]
+    profile, _same = _both(worlds, lambda w: w.profile(reference, 10))
+    people = [_applicant(rng) for _ in range(40)]
+    _both(worlds, lambda w: w.ingest(people, "a-", DAY0))
+    _assert_same(sql, memory, profile)
+    assert _cached_sets(sql.store, tenant)
+    rebuild(sql.store, tenant)
+    assert _cached_sets(sql.store, tenant) == {}
+    _assert_same(sql, memory, profile)
