@@ -216,6 +216,26 @@ def _monitoring_profile(envelope: dict[str, Any], index: int) -> list[Projection
     ]
 
 
+def _monitoring_plan(envelope: dict[str, Any], index: int) -> list[ProjectionRow]:
+    """The version's plan in force: the newest entry replaces the row."""
+    body = envelope["body"]
+    plan = body["plan"]
+    return [
+        ProjectionRow(
+            "monitoring_plans",
+            {"system": plan["system"], "version": plan["version"]},
+            {
+                "plan": plan,
+                "cadence": plan["cadence"],
+                "set_by": body["by"],
+                "set_at": _time(envelope["time"]),
+                "entry_id": envelope["id"],
+                "idx": index,
+            },
+        )
+    ]
+
+
 def _monitoring_run(envelope: dict[str, Any], index: int) -> list[ProjectionRow]:
     body = envelope["body"]
     alerts = [
@@ -295,6 +315,7 @@ PROJECTORS: dict[str, Callable[[dict[str, Any], int], list[ProjectionRow]]] = {
     "bias.review": _bias_review,
     "bias.policy": _bias_policy,
     "monitoring.profile": _monitoring_profile,
+    "monitoring.plan": _monitoring_plan,
     "monitoring.run": _monitoring_run,
     "monitoring.alert": _monitoring_alert,
 }

@@ -30,6 +30,7 @@ from attest.core.drift import (
 from attest.errors import InvalidInput
 
 _RANK = {GREEN: 0, AMBER: 1, RED: 2}
+MAX_VINTAGES = 120  # ten years of months: a run's entry stays well inside the entry size limit
 
 
 def monthly_counts(rows: Iterable[Mapping[str, Any]], binning: Binning) -> dict[str, BinCounts]:
@@ -55,9 +56,11 @@ def vintages(
     until: datetime | None,
     ks_thresholds: Thresholds = KS_THRESHOLDS,
     auc_thresholds: Thresholds = AUC_THRESHOLDS,
+    limit: int = MAX_VINTAGES,
 ) -> list[dict[str, Any]]:
     """One vintage per month from the first month with decisions to the month ``until`` (an
-    exclusive end) falls in, oldest first; months without decisions are listed too."""
+    exclusive end) falls in, oldest first; months without decisions are listed too. At most
+    the newest ``limit`` months."""
     present = sorted(m for m, c in months.items() if c.total("n") > 0)
     if not present:
         return []
@@ -65,7 +68,7 @@ def vintages(
     if until is not None:
         last = max(last, (until - timedelta(microseconds=1)).strftime("%Y-%m"))
     found = []
-    for month in _months(present[0], last):
+    for month in _months(present[0], last)[-limit:]:
         counts = months.get(month) or BinCounts.empty(binning)
         found.append(_vintage(month, counts, ks_thresholds, auc_thresholds))
     return found

@@ -2,28 +2,48 @@
 
 ``set_profile`` bins the reference rows (the data the version was developed or validated on, or a
 window of its own logged decisions) and logs the profile as a ``monitoring.profile`` entry.
-``run`` counts a period's decisions into the profile's bins where they live (one SQL ``GROUP BY``
-per feature and one for the score), computes every metric from those counts
-(``attest.core.monitoring_report``) and logs the document as a ``monitoring.run`` entry.
+``set_plan`` logs the version's monitoring plan (cadence, metrics, thresholds) as a
+``monitoring.plan`` entry. ``run`` counts a period's decisions into the profile's bins where they
+live (one SQL ``GROUP BY`` per feature and one for the score), computes the plan's metrics from
+those counts (``attest.core.monitoring_report``) judged by the plan's thresholds, adds the
+vintages (``attest.core.vintage``) and logs the document as a ``monitoring.run`` entry.
+``run_due`` runs every complete period a plan has due, once.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from attest.core.bins import BinCounts
+from attest.core.monitoring_period import (
+    CADENCES,
+    MonitoringPeriod,
+    aligned,
+    cadence,
+    last_complete,
+    period_containing,
+)
+from attest.core.monitoring_plan import (
+    MonitoringPlan,
+    due_periods,
+    selected,
+    thresholds,
+    thresholds_json,
+)
 from attest.core.monitoring_report import monitoring_document
-from attest.core.records import Submission, format_time
+from attest.core.records import ID_PATTERN, Submission, format_time
 from attest.core.reference_profile import (
     Outcomes,
     ReferenceProfile,
     ReferenceRow,
     build_profile,
 )
-from attest.errors import Conflict, InvalidInput, NotFound
+from attest.core.vintage import monthly_counts, vintages
+from attest.errors import Conflict, Error, InvalidInput, NotFound
 from attest.service.inventory import Inventory
 from attest.service.ledger import Ledger, Receipt
 from attest.store.base import BinQuery, Store
@@ -112,33 +132,54 @@ class Monitoring:
         system: str,
         version: str,
         *,
-        since: datetime | None,
-        until: datetime | None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        period: MonitoringPeriod | None = None,
         by: str,
-        favourable: tuple[str, ...] = ("approve",),
+        favourable: tuple[str, ...] | None = None,
+        entry_id: str | None = None,
     ) -> dict[str, Any]:
-        """Count the period into the profile's bins, judge every metric, log the document."""
+        """Count the period (``period``, or ``[since, until)``) into the profile's bins, judge
+        the plan's metrics by its thresholds (the defaults without a plan), log the document."""
         profile = self.profile(tenant, system, version)
+        if period is not None:
+            if since is not None or until is not None:
+                raise InvalidInput("give either field 'period' or 'from' and 'to', not both")
+            since, until = period.start, period.end
         if since is not None and until is not None and until <= since:
             raise InvalidInput("field 'to' must be after 'from'")
+        stored = self._plan_row(tenant, system, version)
+        plan = None if stored is None else _plan_of(stored)
+        if period is None and plan is not None and aligned(plan.cadence, since, until):
+            assert since is not None
+            period = period_containing(plan.cadence, since)
+        tier = self.inventory.system(tenant, system).risk_tier
+        lines = thresholds(plan, tier)
+        metrics = selected(plan)
+        labels = favourable or (plan.favourable if plan is not None else ("approve",))
+        good = (plan.good_outcomes if plan is not None else None) or profile.outcomes.good_outcomes
 
-        def counts(feature: str | None, reference: BinCounts) -> tuple[BinCounts, float]:
-            query = BinQuery(
+        def query(feature: str | None, reference: BinCounts, **window: Any) -> BinQuery:
+            return BinQuery(
                 system,
                 version,
                 reference.binning,
                 feature,
-                since,
-                until,
-                profile.outcomes.good_outcomes,
+                window.get("since", since),
+                window.get("until", until),
+                good,
                 profile.outcomes.score_predicts,
-                favourable,
+                labels,
+                per_day=window.get("per_day", False),
             )
-            rows = self.store.bin_aggregates(tenant, query)
+
+        def counts(feature: str | None, reference: BinCounts) -> tuple[BinCounts, float]:
+            rows = self.store.bin_aggregates(tenant, query(feature, reference))
             approved = sum(float(r.get("selected") or 0) for r in rows)
             return BinCounts.from_aggregates(rows, binning=reference.binning), approved
 
-        features = {name: counts(name, ref)[0] for name, ref in profile.features.items()}
+        counted = "csi" in metrics or "data_quality" in metrics
+        features = {n: counts(n, ref)[0] for n, ref in profile.features.items() if counted}
         score, approved = (None, 0.0) if profile.score is None else counts(None, profile.score)
         decisions = (
             score.total("n")
@@ -146,23 +187,191 @@ class Monitoring:
             else max((c.total("n") for c in features.values()), default=0.0)
         )
         document = monitoring_document(
-            profile, features, score, decisions=decisions, approved=approved
+            profile,
+            features,
+            score,
+            decisions=decisions,
+            approved=approved,
+            thresholds=lines,
+            metrics=metrics,
         )
         document |= {
             "from": format_time(since) if since else None,
             "to": format_time(until) if until else None,
             "by": by,
             "reference": {"source": dict(profile.source), "rows": profile.rows},
+            "plan": None
+            if stored is None
+            else {"entry": stored["entry_id"], "index": stored["idx"], "risk_tier": tier},
+            "thresholds": thresholds_json(lines),
         }
+        if period is not None:
+            document["period"] = period.to_json()
+        if "vintages" in metrics and profile.score is not None:
+            reference = profile.score
+            rows = self.store.bin_aggregates(
+                tenant, query(None, reference, since=None, per_day=True)
+            )
+            now = self.ledger.clock()  # months past today cannot have decisions yet
+            document["vintages"] = vintages(
+                monthly_counts(rows, reference.binning),
+                reference.binning,
+                until=now if until is None else min(until, now),
+                ks_thresholds=lines["ks_discrimination"],
+                auc_thresholds=lines["auc"],
+            )
         if decisions == 0:
             document["status"] = "not_measurable"
             document["reason"] = "no decisions of this version in the period"
         (receipt,) = self.ledger.append(
             tenant,
-            [Submission(type="monitoring.run", body=document, system=system)],
+            [Submission(type="monitoring.run", body=document, id=entry_id, system=system)],
             ["monitoring run"],
         )
+        if not receipt.created:
+            raise Conflict(f"monitoring run {receipt.id} was logged before")
         return document | {"entry": receipt.id, "index": receipt.index}
+
+    # -- plans -----------------------------------------------------------------------------------
+
+    def set_plan(
+        self, tenant: str, system: str, version: str, fields: Mapping[str, Any], *, by: str
+    ) -> tuple[Receipt, MonitoringPlan]:
+        """Check the plan and log it as the version's ``monitoring.plan`` entry (it replaces
+        any earlier plan of the version, whole)."""
+        if not isinstance(fields, Mapping):
+            raise InvalidInput("plan: must be a JSON object")
+        for name, value in (("system", system), ("version", version)):
+            if name in fields and fields[name] != value:
+                raise InvalidInput(f"field {name!r} must be {value!r}, as the path names it")
+        model = self.inventory.model_version(tenant, system, version)
+        if model is None:
+            raise NotFound(f"tenant {tenant} has no model version {version} of {system}")
+        plan = MonitoringPlan.from_json({**fields, "system": system, "version": version})
+        known = {f.name for f in model.features}
+        for name in plan.segments:
+            if name not in known:
+                raise InvalidInput(f"field 'segments': {name!r} is not a feature of {version}")
+        (receipt,) = self.ledger.append(
+            tenant,
+            [
+                Submission(
+                    type="monitoring.plan",
+                    body={"plan": plan.to_json(), "by": by},
+                    system=system,
+                )
+            ],
+            ["monitoring plan"],
+        )
+        return receipt, plan
+
+    def plan(self, tenant: str, system: str, version: str) -> dict[str, Any]:
+        """The version's plan in force, who set it and when, and the thresholds it judges by
+        (the defaults, the system's risk tier's, then the plan's own)."""
+        tier = self.inventory.system(tenant, system).risk_tier
+        row = self._plan_row(tenant, system, version)
+        if row is None:
+            raise NotFound(
+                f"model version {version} of {system} has no monitoring plan: "
+                "set one with attest monitor plan"
+            )
+        plan = _plan_of(row)
+        return {
+            "plan": plan.to_json(),
+            "entry": row["entry_id"],
+            "index": row["idx"],
+            "by": row["set_by"],
+            "at": format_time(row["set_at"]),
+            "risk_tier": tier,
+            "thresholds": thresholds_json(thresholds(plan, tier)),
+        }
+
+    def plans(self, tenant: str) -> list[MonitoringPlan]:
+        """Every plan of the tenant in force, by system and version."""
+        return [_plan_of(r) for r in self.store.table_rows(tenant, "monitoring_plans")]
+
+    def default_version(self, tenant: str, system: str) -> str:
+        """The version a run means when none is named: the one deployed, else the one with a
+        plan, when there is exactly one."""
+        self.inventory.system(tenant, system)
+        deployed = [
+            v.version
+            for v in self.inventory.model_versions(tenant, system)
+            if v.lifecycle == "deployed"
+        ]
+        planned = [p.version for p in self.plans(tenant) if p.system == system]
+        for candidates in (deployed, planned):
+            if len(candidates) == 1:
+                return candidates[0]
+        raise InvalidInput(
+            f"field 'version': name the model version of {system} "
+            f"({len(deployed)} deployed, {len(planned)} with a monitoring plan)"
+        )
+
+    def default_period(
+        self, tenant: str, system: str, version: str, now: datetime
+    ) -> MonitoringPeriod:
+        """The last complete period of the version's plan cadence (quarterly without a plan)."""
+        row = self._plan_row(tenant, system, version)
+        kind = cadence("quarterly") if row is None else _plan_of(row).cadence
+        return last_complete(kind, now)
+
+    def run_due(
+        self, tenant: str, now: datetime, *, by: str = "monitoring plan", system: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Run every complete period each plan has due at ``now``, oldest first, once: a period a
+        run already covered exactly is not run again, and two runners racing for one period
+        log it once (its entry id names the plan's period). One line per period run, and one
+        per plan that could not run (its error, which names no person)."""
+        if system is not None:
+            self.inventory.system(tenant, system)
+        done: list[dict[str, Any]] = []
+        for plan in self.plans(tenant):
+            if system is not None and plan.system != system:
+                continue
+            where = {"system": plan.system, "version": plan.version}
+            windows = {
+                (r["window_from"], r["window_to"])
+                for r in self.store.table_rows(tenant, "monitoring_runs", where)
+                if any(aligned(c, r["window_from"], r["window_to"]) for c in CADENCES)
+            }
+            # With a start day every period since is owed until a run covers it exactly;
+            # without one, the periods after the newest run's.
+            last = None if plan.start is not None else max((e for _, e in windows), default=None)
+            try:
+                due = [p for p in due_periods(plan, last, now) if (p.start, p.end) not in windows]
+            except Error as error:
+                done.append(where | {"error": str(error)})
+                continue
+            for period in due:
+                try:
+                    document = self.run(
+                        tenant,
+                        plan.system,
+                        plan.version,
+                        period=period,
+                        by=by,
+                        entry_id=_period_entry_id(plan, period),
+                    )
+                except Conflict:
+                    continue  # another runner logged this period first
+                except Error as error:
+                    done.append(where | {"period": period.label, "error": str(error)})
+                    break  # the later periods would fail alike
+                done.append(
+                    where
+                    | {
+                        "period": period.label,
+                        "status": document["status"],
+                        "entry": document["entry"],
+                    }
+                )
+        return done
+
+    def _plan_row(self, tenant: str, system: str, version: str) -> dict[str, Any] | None:
+        return self.store.table_row(
+            tenant, "monitoring_plans", {"system": system, "version": version}
+        )
 
     def runs(self, tenant: str, system: str) -> list[dict[str, Any]]:
         self.inventory.system(tenant, system)
@@ -231,3 +440,18 @@ class Monitoring:
             ["monitoring alert"],
         )
         return receipt
+
+
+def _plan_of(row: Mapping[str, Any]) -> MonitoringPlan:
+    data = row["plan"] if isinstance(row["plan"], dict) else json.loads(row["plan"])
+    return MonitoringPlan.from_json(data)
+
+
+def _period_entry_id(plan: MonitoringPlan, period: MonitoringPeriod) -> str:
+    """The entry id of a plan's run of a period: the same for every runner, so a period is
+    logged once however many run it."""
+    readable = f"monitoring-run:{plan.system}:{plan.version}:{period.label}"
+    if ID_PATTERN.fullmatch(readable):
+        return readable
+    digest = hashlib.sha256(readable.encode()).hexdigest()[:32]
+    return f"monitoring-run:{plan.system}:{digest}"

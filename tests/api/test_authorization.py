@@ -327,6 +327,12 @@ def _monitoring_run(w: World, bank: Bank) -> str:
     return str(document["entry"])
 
 
+def _planned(w: World, bank: Bank) -> None:
+    """The bank's version with a profile and a plan (a GET or a due run has no body)."""
+    _profiled(w, bank)
+    w.runtime.monitoring.set_plan(bank.id, bank.system, bank.version, {}, by="the walk")
+
+
 def _new_version(w: World, bank: Bank) -> Any:
     version = version_payload(bank.system, unique("v"), artifact=bank.artifact)
     return with_artifact(version, bank.artifact)
@@ -372,6 +378,9 @@ BODIES: dict[str, Make | None] = {
     f"GET {MONITORING}/runs": None,
     f"GET {MONITORING}/runs/{{monitoring_run}}": None,
     f"GET {MONITORING}/alerts": None,
+    f"GET {MONITORING}/plans/{{version}}": _planned,
+    f"PUT {MONITORING}/plans/{{version}}": lambda w, bank: {"cadence": "monthly"},
+    f"POST {MONITORING}/due": _planned,
     f"POST {MONITORING}/runs/{{monitoring_run}}/alerts/{{number}}": lambda w, bank: {
         "action": "acknowledged",
         "note": "seen",

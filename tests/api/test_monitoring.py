@@ -153,3 +153,66 @@ def test_an_alert_is_acted_on_once_and_the_act_is_logged(
         404,
         "no alert 99",
     )
+
+
+def test_a_plan_is_set_and_read_and_its_due_periods_run_once(
+    client: TestClient, runtime: Runtime, tenant: str
+) -> None:
+    _seed(runtime, tenant)
+    url = f"/api/v1/tenants/{tenant}/systems/{SYSTEM.id}/monitoring"
+    validator = bearer(runtime.access.issue_key("a validator", ["validator"], [tenant]).token)
+    auditor = bearer(runtime.access.issue_key("an auditor", ["auditor"], [tenant]).token)
+    assert_error(client.get(f"{url}/plans/v1", headers=auditor), 404, "no monitoring plan")
+
+    plan = {
+        "cadence": "monthly",
+        "thresholds": {"csi": {"amber": 0.2, "red": 0.4}},
+        "owner": "Model risk",
+    }
+    assert_error(client.put(f"{url}/plans/v1", json=plan, headers=auditor), 403)
+    put = client.put(f"{url}/plans/v1", json=plan, headers=validator)
+    assert put.status_code == 200, put.text
+    read = client.get(f"{url}/plans/v1", headers=auditor).json()
+    assert read == put.json()
+    assert read["plan"]["cadence"] == "monthly" and "a validator" in read["by"]
+    assert read["thresholds"]["csi"] == {"amber": 0.2, "red": 0.4, "higher_is_worse": True}
+    assert read["risk_tier"] == "high" and read["plan"]["metrics"][0] == "csi"
+
+    due = client.post(f"{url}/due", headers=validator)
+    assert due.status_code == 200, due.text
+    runs = due.json()["runs"]  # the last complete month (it has no decisions: not measurable)
+    assert [(r["version"], r["status"]) for r in runs] == [("v1", "not_measurable")]
+    assert client.post(f"{url}/due", headers=validator).json() == {"runs": []}
+
+    month = datetime.now(UTC).strftime("%Y-%m")
+    ran = client.post(f"{url}/runs", json={"version": "v1", "period": month}, headers=validator)
+    assert ran.status_code == 201, ran.text
+    document = ran.json()
+    assert document["period"]["label"] == month and document["plan"]["entry"] == read["entry"]
+    assert document["features"]["amount"]["csi"]["thresholds"]["red"] == 0.4
+    assert document["vintages"][-1]["month"] == month
+    assert_error(client.post(f"{url}/due", headers=auditor), 403)
+
+
+def test_bad_plans_and_periods_are_named(client: TestClient, runtime: Runtime, tenant: str) -> None:
+    _seed(runtime, tenant)
+    url = f"/api/v1/tenants/{tenant}/systems/{SYSTEM.id}/monitoring"
+    validator = bearer(runtime.access.issue_key("a validator", ["validator"], [tenant]).token)
+    size = runtime.ledger.latest_checkpoint(tenant).size
+
+    def refused(body: Any, status: int, *fragments: str, version: str = "v1") -> None:
+        response = client.put(f"{url}/plans/{version}", json=body, headers=validator)
+        assert_error(response, status, *fragments)
+
+    refused(["monthly"], 400, "JSON object")
+    refused({"cadence": "hourly"}, 400, "field 'cadence'")
+    refused({"metrics": ["gini"]}, 400, "field 'metrics'")
+    refused({"thresholds": {"auc": {"amber": 0.5, "red": 0.6}}}, 400, "thresholds.auc.red")
+    refused({"system": "another"}, 400, "field 'system'")
+    refused({}, 404, "no model version v9", version="v9")
+    for body, fragment in (
+        ({"version": "v1", "period": "2026-13"}, "field 'period'"),
+        ({"version": "v1", "period": "2026-Q1", "from": "2026-01-01"}, "field 'period'"),
+    ):
+        assert_error(client.post(f"{url}/runs", json=body, headers=validator), 400, fragment)
+    assert runtime.ledger.latest_checkpoint(tenant).size == size

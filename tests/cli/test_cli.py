@@ -584,3 +584,80 @@ def test_monitor_profile_from_a_file_then_a_run_of_a_shifted_period(
     bad.write_text("amount,term,score\n1,12,0.5\n")
     refused = attest("monitor", "profile", *where, "--file", bad, "--good-outcome", "good")
     assert refused.code != 0 and "no column 'purpose'" in refused.err
+
+
+def test_monitor_plan_then_runs_of_its_periods_and_the_due_ones(
+    attest: Run, initialised: Path
+) -> None:
+    import random
+
+    from attest.cli.context import runtime
+    from attest.core.inventory import Tenant
+    from attest.core.reference_profile import Outcomes, ReferenceRow
+    from tests.service.test_inventory_decisions import ARTIFACT, SYSTEM, _version
+    from tests.service.test_monitoring import _applicant, _decisions
+
+    rng = random.Random(4)
+    decided = _decisions([_applicant(rng, shift=1.8) for _ in range(120)], "d-")
+    for number, decision in enumerate(decided):
+        decision["decided_at"] = f"2026-0{7 + number % 3}-1{number % 10}T12:00:00Z"
+    with runtime() as rt:
+        rt.inventory.register_tenant(Tenant("bank-plan", "First Community Bank"))
+        rt.inventory.register_system("bank-plan", SYSTEM)
+        rt.inventory.register_model_version("bank-plan", _version("v1", "deployed"), ARTIFACT)
+        rt.monitoring.set_profile(
+            "bank-plan",
+            SYSTEM.id,
+            "v1",
+            [
+                ReferenceRow(r["inputs"], r["score"], r["outcome"])
+                for r in (_applicant(rng) for _ in range(200))
+            ],
+            outcomes=Outcomes(("good",)),
+            source={"kind": "file", "name": "validation.csv"},
+            by="vera",
+        )
+        rt.decisions.ingest("bank-plan", decided, 1000)
+    where = ("--tenant", "bank-plan", "--system", SYSTEM.id)
+
+    missing = attest("monitor", "plan", *where, "--version", "v1", "--show")
+    assert missing.code == 1 and "no monitoring plan" in missing.err
+    refused = attest("monitor", "plan", *where, "--version", "v1", "--threshold", "csi=0.3,0.1")
+    assert refused.code != 0 and "thresholds.csi.red" in refused.err
+    made = attest(
+        "monitor",
+        "plan",
+        *where,
+        "--version",
+        "v1",
+        "--cadence",
+        "monthly",
+        "--start",
+        "2026-07-01",
+        "--threshold",
+        "csi=0.2,0.5",
+        "--owner",
+        "Model risk",
+    )
+    assert made.code == 0, made.err
+    assert "cadence: monthly, from 2026-07-01" in made.out
+    assert re.search(r"csi\s+amber 0.2, red 0.5 \(higher is worse\)", made.out)
+    assert re.search(r"auc\s+amber 0.7, red 0.6 \(lower is worse\)", made.out)
+    assert "owner: Model risk" in made.out
+
+    ran = attest("monitor", "run", *where, "--period", "2026-08", "--json")
+    document = json.loads(ran.out)
+    assert document["version"] == "v1" and document["period"]["label"] == "2026-08"
+    assert document["decisions"] == 40 and document["thresholds"]["csi"]["red"] == 0.5
+    assert [v["month"] for v in document["vintages"]] == ["2026-07", "2026-08"]
+    assert ran.code == (1 if document["status"] == "red" else 0)
+    bad = attest("monitor", "run", *where, "--period", "2026-8")
+    assert bad.code != 0 and "--period" in bad.err
+
+    due = attest("monitor", "due", "--tenant", "bank-plan")
+    assert due.code in (0, 1), due.err
+    periods = [p for p, _ in re.findall(r"credit-underwriting v1 (\S+): (\w+)", due.out)]
+    assert periods[:2] == ["2026-07", "2026-09"]  # August ran already; after, as time goes
+    assert "2026-08" not in periods
+    again = attest("monitor", "due", "--tenant", "bank-plan")
+    assert again.code == 0 and again.out == ""

@@ -110,3 +110,12 @@ def test_months_merge_days_across_a_year_end() -> None:
 def test_a_row_without_its_day_is_refused() -> None:
     with pytest.raises(InvalidInput, match=r"rows\[0\].day"):
         monthly_counts([{"bin": 0, "n": 1}], SCORE)
+
+
+def test_only_the_newest_months_are_kept_beyond_the_limit() -> None:
+    rows = [(date(2020, 1, 5), 0.5, None), (date(2026, 6, 5), 0.5, None)]
+    months = monthly_counts(day_rows(rows), SCORE)
+    found = vintages(months, SCORE, until=datetime(2026, 7, 1, tzinfo=UTC), limit=12)
+    assert [v["month"] for v in found] == [f"2025-{m:02d}" for m in range(7, 13)] + [
+        f"2026-{m:02d}" for m in range(1, 7)
+    ]

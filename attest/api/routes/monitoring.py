@@ -1,7 +1,8 @@
-"""Monitoring of a system: its reference profiles, runs against them, and their documents.
+"""Monitoring of a system: its reference profiles and plans, runs against them, and their
+documents.
 
 Reference profiles are fixed with ``attest monitor profile`` (the reference data stays with the
-bank); the API reads them and runs and reads monitoring.
+bank); the API reads them, reads and sets monitoring plans, and runs and reads monitoring.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from attest.api.deps import MONITOR, READ, JsonBody, RuntimeDep, allowed
+from attest.core.monitoring_period import parse_period
 from attest.core.records import format_time
 from attest.errors import InvalidInput
 from attest.service.access import Principal
@@ -22,7 +24,7 @@ router = APIRouter(
 )
 Reader = Annotated[Principal, Depends(allowed(READ))]
 Monitor = Annotated[Principal, Depends(allowed(MONITOR))]
-RUN_FIELDS = frozenset({"version", "from", "to"})
+RUN_FIELDS = frozenset({"version", "from", "to", "period"})
 
 
 def _day(body: dict[str, Any], name: str) -> datetime:
@@ -82,18 +84,57 @@ def read_monitoring_run(
 def create_monitoring_run(
     tenant: str, system: str, principal: Monitor, body: JsonBody, runtime: RuntimeDep
 ) -> dict[str, Any]:
-    """``{"version", "from", "to"}`` (days, ``to`` included): judge the period, log the result."""
+    """``{"version", "period"}`` (``2026-Q3``, ``2026-09``, ``2026-W37``) or ``{"version",
+    "from", "to"}`` (days, ``to`` included): judge the period by the version's plan, log it."""
     if not isinstance(body, dict) or set(body) - RUN_FIELDS:
         raise InvalidInput(f"the body must be a JSON object with {', '.join(sorted(RUN_FIELDS))}")
     version = body.get("version")
     if not isinstance(version, str) or not version:
         raise InvalidInput("field 'version' must name a model version")
+    if "period" in body:
+        if "from" in body or "to" in body:
+            raise InvalidInput("give either field 'period' or 'from' and 'to', not both")
+        period = parse_period(body["period"])
+        return runtime.monitoring.run(tenant, system, version, period=period, by=principal.name)
     since, until = _day(body, "from"), _day(body, "to") + timedelta(days=1)
     if until <= since:
         raise InvalidInput("field 'to' must not be before 'from'")
     return runtime.monitoring.run(
         tenant, system, version, since=since, until=until, by=principal.name
     )
+
+
+@router.get("/plans/{version}")
+def read_monitoring_plan(
+    tenant: str, system: str, version: str, runtime: RuntimeDep, _: Reader
+) -> dict[str, Any]:
+    """The version's monitoring plan in force, who set it, and the thresholds it judges by."""
+    return runtime.monitoring.plan(tenant, system, version)
+
+
+@router.put("/plans/{version}")
+def set_monitoring_plan(
+    tenant: str,
+    system: str,
+    version: str,
+    principal: Monitor,
+    body: JsonBody,
+    runtime: RuntimeDep,
+) -> dict[str, Any]:
+    """The plan's fields (docs/monitoring.md); it replaces the version's plan, whole."""
+    if not isinstance(body, dict):
+        raise InvalidInput("the body must be a JSON object of plan fields")
+    runtime.monitoring.set_plan(tenant, system, version, body, by=principal.name)
+    return runtime.monitoring.plan(tenant, system, version)
+
+
+@router.post("/due")
+def run_due_monitoring(
+    tenant: str, system: str, principal: Monitor, runtime: RuntimeDep
+) -> dict[str, Any]:
+    """Run every complete period the system's plans have due now, once each."""
+    now = datetime.now(UTC)
+    return {"runs": runtime.monitoring.run_due(tenant, now, by=principal.name, system=system)}
 
 
 @router.get("/alerts")
