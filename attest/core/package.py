@@ -45,9 +45,9 @@ DIRECTORIES = {
 }
 # Governance evidence about the system: what was logged in the period (bias tests, their reviews,
 # group assignments, monitoring runs), and the standing records in force during it (the bias
-# policy, the monitoring reference profiles), logged at any time before the period ends.
+# policy, the monitoring reference profiles and plans), logged at any time before the period ends.
 # Validation and incidents join these lists as they arrive.
-STANDING_EVIDENCE_TYPES = frozenset({"bias.policy", "monitoring.profile"})
+STANDING_EVIDENCE_TYPES = frozenset({"bias.policy", "monitoring.profile", "monitoring.plan"})
 EVIDENCE_TYPES = (
     frozenset(
         {

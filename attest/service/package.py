@@ -167,8 +167,8 @@ def _readme(
 - decisions: {counts["decisions"]}
 - entries that refer to them (outcomes, reviews, erasures...): {counts["events"]}
 - inventory records: {counts["inventory"]}
-- governance evidence (bias tests, their reviews and policy, group assignments, monitoring runs and
-  their reference profiles): {counts["evidence"]}
+- governance evidence (bias tests, their reviews and policy, group assignments, monitoring runs,
+  their reference profiles and monitoring plans): {counts["evidence"]}
 - model artifacts: {counts["artifacts"]}
 - checkpoints of the log: {counts["checkpoints"]}
 

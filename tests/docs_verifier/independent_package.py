@@ -37,7 +37,7 @@ EVIDENCE_TYPES = (
     "monitoring.run",
     "monitoring.alert",
 )
-STANDING_TYPES = ("bias.policy", "monitoring.profile")
+STANDING_TYPES = ("bias.policy", "monitoring.profile", "monitoring.plan")
 COUNTED["artifact"] = "artifacts"
 SYSTEM_TYPES = (
     "system.registered",

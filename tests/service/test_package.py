@@ -122,8 +122,13 @@ def logged(sql_url: str, tenant: str) -> Iterator[Logged]:
     inventory.change_lifecycle(tenant, SYSTEM, "v1", "deployed", by="validator", reason="passed")
     decisions.ingest(tenant, [_decision("before")], 10)
     profile = {"profile": {"system": SYSTEM, "version": "v1", "features": {}}, "by": "validator"}
+    plan = {"plan": {"system": SYSTEM, "version": "v1", "cadence": "quarterly"}, "by": "mrm"}
     ledger.append(
-        tenant, [Submission("monitoring.profile", profile, id="profile-1", system=SYSTEM)]
+        tenant,
+        [
+            Submission("monitoring.profile", profile, id="profile-1", system=SYSTEM),
+            Submission("monitoring.plan", plan, id="plan-1", system=SYSTEM),
+        ],
     )
     clock.next_day()
     decisions.ingest(tenant, [_decision(f"d{n}") for n in (1, 2, 3)], 10)
@@ -171,6 +176,7 @@ def logged(sql_url: str, tenant: str) -> Iterator[Logged]:
         [
             Submission("monitoring.run", later, id="mon-after", system=SYSTEM),
             Submission("monitoring.profile", profile, id="profile-after", system=SYSTEM),
+            Submission("monitoring.plan", plan, id="plan-after", system=SYSTEM),
         ],
     )
     yield Logged(ledger, store, tenant, clock)
@@ -501,16 +507,18 @@ def test_the_periods_bias_tests_and_reviews_are_evidence(package_dir: Path, tmp_
     from tests.docs_verifier.independent_package import verify_package
 
     evidence = _listed(package_dir, "evidence")
-    # The period's tests, reviews and monitoring runs, and the standing policy and profile (the
-    # profile was fixed the day before); nothing logged after the period.
+    # The period's tests, reviews and monitoring runs, and the standing policy, profile and
+    # monitoring plan (the profile and plan were fixed the day before); nothing logged after the
+    # period.
     assert sorted(item["id"] for item in evidence) == [
         "bias-1",
         "bias-1-review",
         "mon-1",
+        "plan-1",
         "policy-1",
         "profile-1",
     ]
-    assert _manifest(package_dir)["counts"]["evidence"] == 5
+    assert _manifest(package_dir)["counts"]["evidence"] == 6
     assert _findings(package_dir) == []
     independent_key = IndependentKey.parse(str(LOG_SIGNER.verifier))
     assert verify_package(package_dir, independent_key) == []
