@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     append_batch_size: int = Field(
         default=1000, gt=0, description="Entries per transaction when the CLI appends a file."
     )
+    monitoring_due_interval: float = Field(
+        default=3600.0,
+        ge=0,
+        description="Seconds between the server's runs of due monitoring plans; 0 turns them off.",
+    )
 
     @property
     def effective_database_url(self) -> str:
