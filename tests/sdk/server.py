@@ -29,13 +29,15 @@ INVENTORY_ENTRIES = 3  # tenant, system and model version registrations open the
 
 
 def clean_env(home: Path) -> dict[str, str]:
-    """This process's environment with ATTEST_HOME set and no other ATTEST_* setting."""
+    """This process's environment with ATTEST_HOME set, the server's background monitoring off,
+    and no other ATTEST_* setting."""
     env = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith("ATTEST_") or k.startswith("ATTEST_TEST_")
     }
     env["ATTEST_HOME"] = str(home)
+    env["ATTEST_MONITORING_DUE_INTERVAL"] = "0"  # no background monitoring runs in these tests
     env["PYTHONPATH"] = str(ROOT)
     return env
 
