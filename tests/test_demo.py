@@ -140,8 +140,9 @@ def test_the_scenario_runs_clean_and_again(tmp_path: Path) -> None:
         assert package is not None
         assert (package.decisions, package.inventory, package.artifacts) == (1400, 5, 1)
         assert package.events == 1001  # the outcomes and the erasure of applicant-0007
-        # the group assignment, the bias run, the reference profile and two monitoring runs
-        assert package.evidence == 5
+        # the group assignment, the bias run, the reference profile, the monitoring plan and two
+        # monitoring runs
+        assert package.evidence == 6
         assert verify_path(package.directory, runtime.keyring.verifier)[0].findings == []
         assert verify_path(package.archive, runtime.keyring.verifier)[0].findings == []
 
@@ -155,13 +156,24 @@ def test_the_scenario_runs_clean_and_again(tmp_path: Path) -> None:
         assert report.monitoring == {"2026 Q3": "green", "2026 Q4 so far": "red"}
         (q4, q3) = runtime.monitoring.runs(TENANT, SYSTEM_ID)
         assert (q3["status"], q4["status"]) == ("green", "red")
+        # both judged by the quarterly plan; the third quarter is its period 2026-Q3
+        plan = runtime.monitoring.plan(TENANT, SYSTEM_ID, MODEL_VERSION)
+        assert plan["plan"]["cadence"] == "quarterly"
+        third = runtime.monitoring.document(TENANT, SYSTEM_ID, q3["run_id"])
+        fourth = runtime.monitoring.document(TENANT, SYSTEM_ID, q4["run_id"])
+        assert third["period"]["label"] == "2026-Q3" and "period" not in fourth
+        assert third["plan"]["entry"] == fourth["plan"]["entry"] == plan["entry"]
+        # the third quarter's months have matured; the fourth's have no outcomes yet
+        months = {v["month"]: v for v in fourth["vintages"]}
+        assert all(months[m]["maturity"] == 1.0 for m in ("2026-07", "2026-08", "2026-09"))
+        assert months["2026-10"]["status"] == "not_measurable"
         size = runtime.ledger.latest_checkpoint(TENANT).size
         again = run_scenario(runtime, echo=lines.append)  # ids make the rerun log nothing
         assert again.ok, again.failures
         assert again.decisions_logged == again.outcomes_logged == 0
         assert again.model_sha256 == report.model_sha256
         # the rerun adds only its own evidence: group assignment, bias run, two monitoring runs,
-        # package.issued (the profile stands, the fourth quarter is logged already)
+        # package.issued (the profile and plan stand, the fourth quarter is logged already)
         assert runtime.ledger.latest_checkpoint(TENANT).size == size + 5
     finally:
         runtime.close()

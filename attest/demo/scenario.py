@@ -31,6 +31,7 @@ from typing import Any
 from attest.config import Settings
 from attest.core.group_rules import parse_rules
 from attest.core.inventory import AISystem, Lifecycle, ModelVersion, Tenant
+from attest.core.monitoring_period import parse_period
 from attest.core.package import Period
 from attest.core.records import format_time
 from attest.core.reference_profile import Outcomes, ReferenceRow
@@ -53,6 +54,14 @@ MODEL_VERSION = "1.0.0"
 QUARTER_3 = datetime(2026, 7, 1, 9, tzinfo=UTC)
 QUARTER_4 = datetime(2026, 10, 1, tzinfo=UTC)
 SHIFTED = 400  # fourth-quarter applications, with a deliberate shift (see _monitoring)
+VALIDATOR = "demo model validator"
+PLAN = {
+    "cadence": "quarterly",
+    "start": "2026-07-01",
+    "owner": "Model risk management, First Community Bank",
+    "escalation": "Amber: the model owner reviews within ten business days. Red: the model risk "
+    "committee decides on recalibration or redevelopment.",
+}
 PROVEN_NUMBER = 42
 ERASED_NUMBER = 7
 SYSTEM = AISystem(
@@ -380,8 +389,9 @@ def _shifted(rows: Sequence[Application]) -> list[Application]:
 def _monitoring(
     rt: Runtime, model: Any, rows: Sequence[Application], report: ScenarioReport, echo: Any
 ) -> None:
-    """Fix the reference profile on the development data, log a shifted fourth quarter, and
-    run monitoring on both quarters (the third with its outcomes, the fourth without)."""
+    """Fix the reference profile on the development data and a quarterly monitoring plan, log a
+    shifted fourth quarter, and run monitoring by the plan on both quarters (the third with its
+    outcomes, the fourth without)."""
     from attest.demo.credit_model import THRESHOLD, inputs_of
 
     try:
@@ -399,9 +409,14 @@ def _monitoring(
             reference,
             outcomes=Outcomes(("good",), "good"),
             source={"kind": "development data", "name": "German credit data", "citation": CITATION},
-            by="demo model validator",
+            by=VALIDATOR,
         )
         echo(f"reference profile of {len(profile.features)} features and the score: {receipt.id}")
+    try:
+        rt.monitoring.plan(TENANT, SYSTEM_ID, MODEL_VERSION)
+    except NotFound:
+        receipt, _ = rt.monitoring.set_plan(TENANT, SYSTEM_ID, MODEL_VERSION, PLAN, by=VALIDATOR)
+        echo(f"quarterly monitoring plan from {PLAN['start']}: {receipt.id}")
     shifted = _shifted(rows)
     probabilities = model.probability_good(shifted)
     rt.decisions.ingest(
@@ -425,16 +440,16 @@ def _monitoring(
         SHIFTED,
     )
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    for name, since, until in (
-        ("2026 Q3", QUARTER_3.replace(hour=0), QUARTER_4),
-        (
-            "2026 Q4 so far",
-            QUARTER_4,
-            max(today + timedelta(days=1), QUARTER_4 + timedelta(days=70)),
-        ),
+    q4_so_far = {
+        "since": QUARTER_4,
+        "until": max(today + timedelta(days=1), QUARTER_4 + timedelta(days=70)),
+    }
+    for name, window in (
+        ("2026 Q3", {"period": parse_period("2026-Q3")}),
+        ("2026 Q4 so far", q4_so_far),
     ):
         document = rt.monitoring.run(
-            TENANT, SYSTEM_ID, MODEL_VERSION, since=since, until=until, by="demo model risk"
+            TENANT, SYSTEM_ID, MODEL_VERSION, **window, by="demo model risk"
         )
         report.monitoring[name] = document["status"]
         statuses = {n: r["status"] for n, r in document["features"].items()}
@@ -446,6 +461,15 @@ def _monitoring(
             f"AUC {auc.get('auc') if auc.get('auc') is None else round(auc['auc'], 3)} "
             f"{auc.get('status')}); logged as {document['entry']}"
         )
+    echo(
+        "vintages by decision month: "
+        + "; ".join(
+            f"{v['month']} {v['maturity']:.0%} matured, AUC "
+            + (f"{v['auc']['auc']:.3f}" if v["auc"]["auc"] is not None else "not yet measurable")
+            for v in document.get("vintages") or ()
+            if v["decisions"]
+        )
+    )
 
 
 def _package(rt: Runtime, work: Path, report: ScenarioReport, echo: Any) -> None:
