@@ -7,7 +7,8 @@ intervals), Brier score, calibration by band with the rank ordering, and Hosmerâ
 approval rate. Each metric carries its own status (green / amber / red, or not_measurable with
 the reason); the run's status is the worst measured one, and every amber or red metric becomes
 an alert line. A period whose outcomes have not matured yet is reported as not measurable for
-those metrics, never as zero.
+those metrics, never as zero. A monitoring plan (``attest.core.monitoring_plan``) sets the lines the
+metrics are judged by and may leave metrics out.
 """
 
 from __future__ import annotations
