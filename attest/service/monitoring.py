@@ -159,18 +159,24 @@ class Monitoring:
         labels = favourable or (plan.favourable if plan is not None else ("approve",))
         good = (plan.good_outcomes if plan is not None else None) or profile.outcomes.good_outcomes
 
-        def query(feature: str | None, reference: BinCounts, **window: Any) -> BinQuery:
+        def query(
+            feature: str | None,
+            reference: BinCounts,
+            *,
+            start: datetime | None = since,
+            per_day: bool = False,
+        ) -> BinQuery:
             return BinQuery(
                 system,
                 version,
                 reference.binning,
                 feature,
-                window.get("since", since),
-                window.get("until", until),
+                start,
+                until,
                 good,
                 profile.outcomes.score_predicts,
                 labels,
-                per_day=window.get("per_day", False),
+                per_day=per_day,
             )
 
         def counts(feature: str | None, reference: BinCounts) -> tuple[BinCounts, float]:
@@ -208,14 +214,13 @@ class Monitoring:
         if period is not None:
             document["period"] = period.to_json()
         if "vintages" in metrics and profile.score is not None:
-            reference = profile.score
-            rows = self.store.bin_aggregates(
-                tenant, query(None, reference, since=None, per_day=True)
-            )
+            # every day of the version's decisions up to the period's end, one row per day and bin
+            every_day = query(None, profile.score, start=None, per_day=True)
+            rows = self.store.bin_aggregates(tenant, every_day)
             now = self.ledger.clock()  # months past today cannot have decisions yet
             document["vintages"] = vintages(
-                monthly_counts(rows, reference.binning),
-                reference.binning,
+                monthly_counts(rows, profile.score.binning),
+                profile.score.binning,
                 until=now if until is None else min(until, now),
                 ks_thresholds=lines["ks_discrimination"],
                 auc_thresholds=lines["auc"],
