@@ -1,0 +1,59 @@
+"""One monitoring run as the page and the report show it: the run, its document and alerts,
+and the runs before it that the stability chart draws.
+
+The page and the PDF report load a run through here, so a report is the page of that run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from attest.charts.monitoring import MAX_RUNS, run_charts
+from attest.charts.spec import Chart
+from attest.charts.words import day
+from attest.core.inventory import AISystem
+from attest.errors import NotFound
+
+
+@dataclass(frozen=True)
+class MonitoringView:
+    tenant: dict[str, str]  # id and name
+    system: AISystem
+    runs: list[dict[str, Any]]  # every run of the system, newest first
+    run: dict[str, Any] | None = None  # the run shown; None when there is none yet
+    document: dict[str, Any] | None = None
+    alerts: list[dict[str, Any]] = field(default_factory=list)  # the run's, by number
+    history: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # oldest first
+
+    def charts(self) -> tuple[Chart, ...]:
+        return () if self.document is None else run_charts(self.history, self.document)
+
+
+def run_label(run: dict[str, Any]) -> str:
+    """A run on a chart's axis: the first day of its period (or the day it ran)."""
+    return day(run.get("window_from") or run.get("run_at"))
+
+
+def load(runtime: Any, tenant: str, system: str, run_id: str | None = None) -> MonitoringView:
+    """The system's runs and ``run_id`` (the newest when None); NotFound for another run id."""
+    found = runtime.inventory.system(tenant, system)
+    about = {"id": tenant, "name": runtime.inventory.tenant(tenant)["name"]}
+    runs = runtime.monitoring.runs(tenant, system)  # newest first
+    position = 0
+    if run_id is not None:
+        position = next((i for i, r in enumerate(runs) if r["run_id"] == run_id), -1)
+        if position < 0:
+            raise NotFound("this system has no such monitoring run")
+    if not runs:
+        return MonitoringView(about, found, runs)
+    shown = runs[position : position + MAX_RUNS][::-1]  # up to this run, oldest first
+    history = [
+        (run_label(r), runtime.monitoring.document(tenant, system, r["run_id"])) for r in shown
+    ]
+    run = runs[position]
+    alerts = sorted(
+        (a for a in runtime.monitoring.alerts(tenant, system) if a["run_id"] == run["run_id"]),
+        key=lambda a: a["number"],
+    )
+    return MonitoringView(about, found, runs, run, history[-1][1], alerts, history)
