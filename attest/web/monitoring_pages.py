@@ -1,20 +1,32 @@
-"""The monitoring page of a system, and acting on its alerts (acknowledge, finding, incident)."""
+"""The monitoring page of a system, its runs' PDF reports, and acting on alerts (acknowledge,
+finding, incident).
+
+The page and the report read a run through attest.reports.monitoring_run and draw the same
+chart definitions; both need what the page needs: a signed-in user with a READ role on the
+tenant (``ViewerDep``).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import re
+from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from attest.api.deps import MONITOR, RuntimeDep
+from attest.charts.words import LEVEL_TEXT, STATUS_TEXT, fixed, period
 from attest.errors import NotFound
+from attest.reports.monitoring_pdf import monitoring_report
+from attest.reports.monitoring_run import load
+from attest.reports.monitoring_tables import feature_rows, score_rows
 from attest.service.monitoring import ALERT_ACTIONS
-from attest.web import fairness, monitoring
+from attest.web.monitoring import figures
 from attest.web.pages import ViewerDep, WebRoute, check_form, render
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
+UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def _page(tenant: str, system: str) -> str:
@@ -30,53 +42,43 @@ def monitoring_page(
     viewer: ViewerDep,
     run: Annotated[str | None, Query(max_length=128)] = None,
 ) -> Response:
-    found = runtime.inventory.system(tenant, system)
-    runs = runtime.monitoring.runs(tenant, system)  # newest first
-    selected = next((r for r in runs if r["run_id"] == run), None) if run else None
-    if run and selected is None:
-        raise NotFound("this system has no such monitoring run")
-    selected = selected or (runs[0] if runs else None)
-    recent = runs[: monitoring.MAX_CHART_RUNS][::-1]  # oldest first, as the chart reads
-    documents: dict[str, Any] = {
-        r["run_id"]: runtime.monitoring.document(tenant, system, r["run_id"]) for r in recent
-    }
-    document = None
-    alerts: list[dict[str, Any]] = []
-    if selected is not None:
-        document = documents.get(selected["run_id"]) or runtime.monitoring.document(
-            tenant, system, selected["run_id"]
-        )
-        alerts = sorted(
-            (
-                a
-                for a in runtime.monitoring.alerts(tenant, system)
-                if a["run_id"] == selected["run_id"]
-            ),
-            key=lambda a: a["number"],
-        )
-    labels = [
-        fairness.window_text(r["window_from"], r["window_to"]).split(" to ")[0] for r in recent
-    ]
+    view = load(runtime, tenant, system, run)
+    document = view.document
     return render(
         request,
         "monitoring.html",
-        tenant={"id": tenant, "name": runtime.inventory.tenant(tenant)["name"]},
-        system=found,
-        runs=runs,
-        selected=selected,
+        tenant=view.tenant,
+        system=view.system,
+        runs=view.runs,
+        selected=view.run,
         document=document,
-        alerts=alerts,
+        alerts=view.alerts,
         actions=ALERT_ACTIONS,
         can_act=bool(viewer.principal.roles & set(MONITOR)),
-        features=monitoring.feature_rows(document) if document else [],
-        scores=monitoring.score_rows(document) if document else [],
-        chart=monitoring.csi_chart(
-            [(label, documents[r["run_id"]]) for label, r in zip(labels, recent, strict=True)]
-        ),
-        statuses=monitoring.STATUS_TEXT,
-        fixed=monitoring.fixed,
-        window=fairness.window_text,
+        features=feature_rows(document) if document else [],
+        scores=score_rows(document) if document else [],
+        figures=figures(view),
+        statuses=STATUS_TEXT,
+        levels=LEVEL_TEXT,
+        fixed=fixed,
+        window=period,
         page=_page(tenant, system),
+    )
+
+
+@router.get("/tenants/{tenant}/systems/{system}/monitoring/runs/{run_id}/report.pdf")
+def monitoring_report_pdf(
+    tenant: str, system: str, run_id: str, runtime: RuntimeDep, viewer: ViewerDep
+) -> Response:
+    """The run's monitoring report: what its page shows, as a reproducible PDF."""
+    if len(run_id) > 128:
+        raise NotFound("this system has no such monitoring run")
+    view = load(runtime, tenant, system, run_id)
+    name = UNSAFE.sub("_", f"monitoring-{system}-{run_id}")[:160]
+    return Response(
+        monitoring_report(view),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
     )
 
 

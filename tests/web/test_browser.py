@@ -285,34 +285,3 @@ def test_a_compliance_officer_signs_off_a_flagged_bias_run(page: Any, server: Se
         "cora",
         note,
     )
-
-
-def test_a_model_validator_sees_the_shift_and_the_csi_chart(page: Any, server: Server) -> None:
-    page.goto("/login")
-    _sign_in(page, "rhea")
-    page.wait_for_url(re.compile(r"/$"))
-    page.get_by_role("link", name="Consumer lending").click()
-    page.wait_for_url(re.compile(r"/systems/consumer-lending$"))
-    page.get_by_role("link", name="Monitoring").click()
-    page.wait_for_url(re.compile(r"/systems/consumer-lending/monitoring$"))
-
-    amount = page.locator('table.features tr[data-feature="amount"]')
-    assert amount.get_attribute("data-status") == "red"
-    assert "significant shift" in amount.inner_text()
-    assert page.locator('table.features tr[data-feature="term"] .tag').inner_text() == "stable"
-    assert page.locator('ul.alerts li[data-feature="amount"]').count() == 1
-
-    # The chart draws a visible bar per run for the amount, taller than the red band's edge.
-    chart = page.locator("svg.csi-chart")
-    assert chart.is_visible()
-    bars = chart.locator('g[data-feature="amount"] rect.cell')
-    assert bars.count() == 3
-    red_line = chart.locator('g[data-feature="amount"] line.band.red').bounding_box()
-    for i in range(3):
-        box = bars.nth(i).bounding_box()
-        assert box and red_line and box["height"] > 0 and box["y"] < red_line["y"]
-
-    # An older run opens from the history.
-    page.locator("table.runs tbody tr").last.get_by_role("link").click()
-    page.wait_for_url(re.compile(r"/monitoring\?run="))
-    assert "2026-07-01 to 2026-07-31" in page.locator("section#run").inner_text()
