@@ -14,6 +14,7 @@ from attest.cli.context import run_guarded
 from attest.cli.demo import demo
 from attest.cli.log import log
 from attest.cli.monitor import monitor
+from attest.cli.monitor_report import report as monitor_report
 from attest.cli.package import package
 from attest.cli.serve import serve
 from attest.cli.vault import vault
@@ -42,6 +43,7 @@ for command in (
     monitor,
 ):
     cli.add_command(command)
+monitor.add_command(monitor_report)
 
 
 def main(argv: list[str] | None = None) -> Any:
