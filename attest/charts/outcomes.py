@@ -31,6 +31,7 @@ from attest.charts.spec import (
     Note,
     Panel,
     Point,
+    Shape,
     Table,
     Whisker,
 )
@@ -73,10 +74,11 @@ def vintage_chart(document: Mapping[str, Any]) -> Chart:
             f"decisions, {percent(vintage.get('maturity'), 0)} matured"
         )
         reason = auc.get("reason") or ks.get("reason") or vintage.get("reason") or ""
-        for value, result, marks, line, metric, shape in (
+        series: tuple[tuple[float | None, Any, list[Mark], list[Any], str, Shape], ...] = (
             (value_auc, auc, auc_marks, auc_line, "AUC", "circle"),
             (value_ks, ks, ks_marks, ks_line, "KS", "square"),
-        ):
+        )
+        for value, result, marks, line, metric, shape in series:
             status = str(result.get("status") or vintage.get("status") or "")
             if value is None:
                 why = result.get("reason") or reason
@@ -91,7 +93,7 @@ def vintage_chart(document: Mapping[str, Any]) -> Chart:
                 marks.append(Whisker(i, float(bounds[0]), float(bounds[1]), "ci series-auc"))
             title = f"{month}: {metric} {value:.3f}{extra}, {status_text(status, False)}; {context}"
             cls = f"series-{metric.lower()} level-{status or 'not_measurable'}"
-            marks.append(Point(i, value, shape, cls, title))  # type: ignore[arg-type]
+            marks.append(Point(i, value, shape, cls, title))
             line.append((float(i), value))
         if value_auc is not None or value_ks is not None:
             measured.append(month)
