@@ -15,10 +15,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from attest.core.bins import BinCounts
+from attest.core.drift import Thresholds
 from attest.core.monitoring_period import (
     CADENCES,
     MonitoringPeriod,
@@ -42,6 +44,7 @@ from attest.core.reference_profile import (
     ReferenceRow,
     build_profile,
 )
+from attest.core.segments import counts_by_segment, segment_results
 from attest.core.vintage import monthly_counts, vintages
 from attest.errors import Conflict, Error, InvalidInput, NotFound
 from attest.service.inventory import Inventory
@@ -225,6 +228,10 @@ class Monitoring:
                 ks_thresholds=lines["ks_discrimination"],
                 auc_thresholds=lines["auc"],
             )
+        if plan is not None and plan.segments and profile.score is not None:
+            document["segments"] = self._segments(
+                tenant, query(None, profile.score), profile, plan.segments, lines
+            )
         if decisions == 0:
             document["status"] = "not_measurable"
             document["reason"] = "no decisions of this version in the period"
@@ -236,6 +243,46 @@ class Monitoring:
         if not receipt.created:
             raise Conflict(f"monitoring run {receipt.id} was logged before")
         return document | {"entry": receipt.id, "index": receipt.index}
+
+    def _segments(
+        self,
+        tenant: str,
+        score_query: BinQuery,
+        profile: ReferenceProfile,
+        names: Sequence[str],
+        lines: Mapping[str, Thresholds],
+    ) -> list[dict[str, Any]]:
+        """The score's performance within each reference bin of each segment feature."""
+        assert profile.score is not None
+        found = []
+        for name in names:
+            reference = profile.features.get(name)
+            if reference is None:
+                found.append(
+                    {
+                        "feature": name,
+                        "status": "not_measurable",
+                        "reason": "the reference profile has no bins for this feature",
+                    }
+                )
+                continue
+            split = replace(score_query, segment=name, segment_binning=reference.binning)
+            counts, selected = counts_by_segment(
+                self.store.bin_aggregates(tenant, split),
+                profile.score.binning,
+                reference.binning,
+            )
+            found.append(
+                segment_results(
+                    name,
+                    reference.binning,
+                    counts,
+                    selected,
+                    ks_thresholds=lines["ks_discrimination"],
+                    auc_thresholds=lines["auc"],
+                )
+            )
+        return found
 
     # -- plans -----------------------------------------------------------------------------------
 

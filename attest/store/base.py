@@ -283,13 +283,17 @@ class BinQuery:
     score_predicts: str = "good"
     favourable: tuple[str, ...] = ("approve",)
     per_day: bool = False  # one row per (day, bin) instead of per bin: vintages merge them
+    # Split by another feature's bins (its reference binning): rows carry ``segment``, that bin.
+    segment: str | None = None
+    segment_binning: Binning | None = None
 
 
 class MonitoringStore(Protocol):
     def bin_aggregates(self, tenant: str, query: BinQuery) -> list[dict[str, Any]]:
         """One row per bin: ``bin`` (its index), the sums ``attest.core.bins`` names, and
         ``selected`` (decisions with a favourable label); with ``per_day`` also ``day``, the
-        decision's UTC day as ``YYYY-MM-DD``, one row per day and bin."""
+        decision's UTC day as ``YYYY-MM-DD``, one row per day and bin; with a ``segment`` also
+        ``segment``, the index of the segment feature's bin, one row per segment and bin."""
         ...
 
 

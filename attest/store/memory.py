@@ -372,14 +372,12 @@ class MemoryStore:
             and (query.since is None or _moment(d) >= query.since)
             and (query.until is None or _moment(d) < query.until)
         ]
-        if not query.per_day:
-            return _bin_rows(query, chosen)
-        days: dict[str, list[dict[str, Any]]] = {}
+        groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
         for d in chosen:
-            days.setdefault(_moment(d).astimezone(UTC).date().isoformat(), []).append(d)
+            groups.setdefault(_split(query, d), []).append(d)
         return [
-            row | {"day": day}
-            for day, decisions in sorted(days.items())
+            row | dict(key)
+            for key, decisions in sorted(groups.items())
             for row in _bin_rows(query, decisions)
         ]
 
@@ -388,6 +386,19 @@ def _moment(decision: Mapping[str, Any]) -> datetime:
     """When a decision was made: ``decided_at`` when it gave one, else when it was logged."""
     moment: datetime = decision.get("decided_at") or decision["logged_at"]
     return moment
+
+
+def _split(query: BinQuery, decision: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+    """Which row group a decision counts in: its day and its segment's bin, when asked for."""
+    key: list[tuple[str, Any]] = []
+    if query.per_day:
+        key.append(("day", _moment(decision).astimezone(UTC).date().isoformat()))
+    if query.segment is not None and query.segment_binning is not None:
+        value = (decision["inputs"] or {}).get(query.segment)
+        if query.segment_binning.kind != "numeric":
+            value = category_text(value)
+        key.append(("segment", query.segment_binning.bin_of(value)))
+    return tuple(key)
 
 
 def _bin_rows(query: BinQuery, chosen: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:

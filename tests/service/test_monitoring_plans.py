@@ -272,3 +272,45 @@ def test_vintages_list_months_without_decisions_up_to_the_period_end_or_today(
     world["ledger"].clock.now = datetime(2026, 10, 1, tzinfo=UTC)
     later = world["monitoring"].run(tenant, SYSTEM_ID, "v1", **august)
     assert [v["month"] for v in later["vintages"]][-3:] == ["2026-06", "2026-07", "2026-08"]
+
+
+def test_segments_give_each_group_its_counts_and_auc_as_sklearn_does(
+    world: dict[str, Any], tenant: str
+) -> None:
+    monitoring = world["monitoring"]
+    profile = monitoring.profile(tenant, SYSTEM_ID, "v1")
+    without = monitoring.run(tenant, SYSTEM_ID, "v1", period=parse_period("2026-Q1"), by="x")
+    assert "segments" not in without  # only a plan's segment features are split
+    monitoring.set_plan(tenant, SYSTEM_ID, "v1", {"segments": ["term", "purpose"]}, by="mrm-2")
+    document = monitoring.run(tenant, SYSTEM_ID, "v1", period=parse_period("2026-Q1"), by="x")
+    assert [s["feature"] for s in document["segments"]] == ["term", "purpose"]
+    quarter = [r for r in world["rows"] if r["decided_at"].month in LABELLED_MONTHS]
+    for split in document["segments"]:
+        binning = profile.features[split["feature"]].binning
+        assert split["decisions"] == len(quarter)
+        seen = set()
+        for segment in split["segments"]:
+            rows = [
+                r
+                for r in quarter
+                if binning.labels[binning.bin_of(_segment_value(r, split["feature"]))]
+                == segment["segment"]
+            ]
+            seen.add(segment["segment"])
+            y = [r["outcome"] != "good" for r in rows]
+            bins = [profile.score.binning.bin_of(1.0 - r["score"]) for r in rows]
+            assert segment["decisions"] == len(rows) > 0
+            assert segment["approval_rate"]["value"] == pytest.approx(
+                sum(r["score"] >= 0.5 for r in rows) / len(rows)
+            )
+            if len(set(y)) == 2:
+                assert segment["auc"]["auc"] == pytest.approx(roc_auc_score(y, bins), abs=1e-12)
+        every = {
+            binning.labels[binning.bin_of(_segment_value(r, split["feature"]))] for r in quarter
+        }
+        assert seen == every
+
+
+def _segment_value(row: dict[str, Any], feature: str) -> Any:
+    value = row["inputs"][feature]
+    return value if isinstance(value, int | float) else str(value)

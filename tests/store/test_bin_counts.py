@@ -134,6 +134,25 @@ def _queries(profile: ReferenceProfile) -> list[BinQuery]:
         BinQuery(SYSTEM_ID, "v1", profile.score.binning, None, score_predicts="bad", per_day=True)
     )
     queries.append(BinQuery(SYSTEM_ID, "v1", profile.score.binning, "amount", favourable=()))
+    # Split by a segment feature's bins: categories, and numeric bins.
+    for segment in ("purpose", "term"):
+        for since, until in WINDOWS[:5]:
+            for per_day in (False, True):
+                queries.append(
+                    BinQuery(
+                        SYSTEM_ID,
+                        "v1",
+                        profile.score.binning,
+                        None,
+                        since,
+                        until,
+                        ("good",),
+                        "good",
+                        per_day=per_day,
+                        segment=segment,
+                        segment_binning=profile.features[segment].binning,
+                    )
+                )
     return queries
 
 
@@ -145,7 +164,15 @@ def _assert_same(sql: World, memory: World, profile: ReferenceProfile) -> None:
             f"{query.feature or 'score'} from {query.since} to {query.until}"
             f"{' per day' if query.per_day else ''}"
         )
-        key = ("day", "bin") if query.per_day else ("bin",)
+        key = tuple(
+            name
+            for name, wanted in (
+                ("day", query.per_day),
+                ("segment", query.segment is not None),
+                ("bin", True),
+            )
+            if wanted
+        )
         assert [tuple(r[k] for k in key) for r in got] == [
             tuple(r[k] for k in key) for r in want
         ], where
@@ -157,11 +184,13 @@ def _assert_same(sql: World, memory: World, profile: ReferenceProfile) -> None:
                     )
 
 
-def _cached_sets(store: SqlStore, tenant: str) -> dict[str, int]:
+def _cached_sets(store: SqlStore, tenant: str) -> dict[tuple[str, str], int]:
     sets = t.bin_count_sets
     with store.engine.connect() as conn:
-        rows = conn.execute(select(sets.c.feature, sets.c.watermark).where(sets.c.tenant == tenant))
-        return {row.feature: row.watermark for row in rows}
+        rows = conn.execute(
+            select(sets.c.feature, sets.c.segment, sets.c.watermark).where(sets.c.tenant == tenant)
+        )
+        return {(row.feature, row.segment): row.watermark for row in rows}
 
 
 def _both(worlds: tuple[World, World], action: Any) -> Any:
@@ -183,7 +212,15 @@ def test_the_cache_matches_counting_the_decisions_through_every_change(
         _both(worlds, lambda w, b=batch, d=decided, n=number: w.ingest(b, f"b{n}-", d))
     _assert_same(sql, memory, profile)
     size = sql.ledger.latest_checkpoint(tenant).size
-    assert _cached_sets(sql.store, tenant) == dict.fromkeys(["", "amount", "term", "purpose"], size)
+    assert set(_cached_sets(sql.store, tenant).values()) == {size}
+    assert set(_cached_sets(sql.store, tenant)) == {
+        ("", ""),
+        ("amount", ""),
+        ("term", ""),
+        ("purpose", ""),
+        ("", "purpose"),
+        ("", "term"),
+    }
 
     # More decisions, then outcomes for the first days' decisions.
     _both(worlds, lambda w: w.ingest(people[100:130], "c-", LATER))
@@ -206,13 +243,14 @@ def test_the_cache_matches_counting_the_decisions_through_every_change(
     coarse, _same = _both(worlds, lambda w: w.profile(reference, 4))
     assert coarse.score.binning != profile.score.binning
     _assert_same(sql, memory, coarse)
+    counts = t.bin_counts
     with sql.store.engine.connect() as conn:
-        binnings = conn.scalar(
-            select(func.count(func.distinct(t.bin_counts.c.binning))).where(
-                t.bin_counts.c.tenant == tenant, t.bin_counts.c.feature == ""
-            )
-        )
-    assert binnings == 1
+        binnings = conn.execute(
+            select(counts.c.feature, counts.c.segment, func.count(func.distinct(counts.c.binning)))
+            .where(counts.c.tenant == tenant)
+            .group_by(counts.c.feature, counts.c.segment)
+        ).all()
+    assert len(binnings) == 6 and {row[2] for row in binnings} == {1}
 
 
 def test_a_rebuild_of_the_query_tables_drops_the_cache(

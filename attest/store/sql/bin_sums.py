@@ -56,6 +56,7 @@ SUMS = (
     "selected",
 )
 _EPOCH_DAY = date(1970, 1, 1)
+_OUT = {"bin": "bin", "day": "day", "segment_bin": "segment"}  # cache column: row key
 # Keeps the value subquery from being merged into the grouping query: merged, the database reads
 # the feature out of the JSON once per bin edge the CASE compares it with (twice as slow here).
 _FENCE = {False: " LIMIT -1 OFFSET 0", True: " OFFSET 0"}  # SQLite, PostgreSQL
@@ -76,7 +77,7 @@ class SqlBins:
             with transaction(self.engine, write=False) as conn:
                 for since, until in edges:
                     rows += _from_decisions(conn, self._dialect, tenant, query, since, until)
-        return _merged(rows, per_day=query.per_day)
+        return _merged(rows, query)
 
 
 def forget_tenant(conn: Connection, tenant: str) -> None:
@@ -93,6 +94,7 @@ class _BinCountSet:
     system: str
     version: str
     feature: str  # '' for the score
+    segment: str  # '' when not split by a segment feature
     binning_key: str
     query: BinQuery
     dialect: str
@@ -101,10 +103,22 @@ class _BinCountSet:
     @classmethod
     def of(cls, tenant: str, query: BinQuery, dialect: str) -> _BinCountSet:
         # The score's bins hold the event probability, so its orientation is part of the key.
-        named = {"binning": query.binning.to_json(), "score_predicts": query.score_predicts}
+        named = {
+            "binning": query.binning.to_json(),
+            "score_predicts": query.score_predicts,
+            "segment": None if query.segment_binning is None else query.segment_binning.to_json(),
+        }
         digest = hashlib.sha256(json.dumps(named, sort_keys=True).encode()).hexdigest()
-        feature = query.feature or ""
-        return cls(tenant, query.system, query.version, feature, digest, query, dialect)
+        return cls(
+            tenant,
+            query.system,
+            query.version,
+            query.feature or "",
+            _segment_name(query),
+            digest,
+            query,
+            dialect,
+        )
 
     @property
     def key(self) -> dict[str, Any]:
@@ -113,6 +127,7 @@ class _BinCountSet:
             "system": self.system,
             "version": self.version,
             "feature": self.feature,
+            "segment": self.segment,
             "binning": self.binning_key,
         }
 
@@ -128,6 +143,7 @@ class _BinCountSet:
         params |= {f"v_{name}": value for name, value in self.key.items()}
         value, probability = _value_and_probability(query, params, self.dialect)
         bin_expr, out_expr = _bins(query, "x.v", params)
+        segment_value, segment_bin = _segment_sql(query, params, self.dialect)
         w = sign(which)
         decisions = decisions_for(
             which,
@@ -135,8 +151,9 @@ class _BinCountSet:
             " AND d.system = :system AND d.model_version = :version",
         )
         inner = (
-            f"SELECT {value} AS v, {probability} AS p, d.label AS label, "
-            f"d.outcome_key AS outcome_key, {day_sql(self.dialect, MOMENT)} AS day "
+            f"SELECT {value} AS v, {probability} AS p, {segment_value} AS sv, "
+            f"d.label AS label, d.outcome_key AS outcome_key, "
+            f"{day_sql(self.dialect, MOMENT)} AS day "
             f"FROM {decisions}{_FENCE[self.dialect == 'postgresql']}"
         )
         sums = {
@@ -146,11 +163,12 @@ class _BinCountSet:
             "p_sq_sum": f"SUM({w} * COALESCE(x.p * x.p, 0))",
             "out_of_range": f"SUM({w} * {out_expr})",
         }
-        targets = [*self.key, "day", "bin", "label", "outcome", *sums]
+        targets = [*self.key, "day", "bin", "segment_bin", "label", "outcome", *sums]
         values = [
             *(f":v_{name}" for name in self.key),
             "x.day",
             bin_expr,
+            segment_bin,
             "x.label",
             "x.outcome_key",
             *sums.values(),
@@ -158,7 +176,10 @@ class _BinCountSet:
         result = conn.execute(
             text(
                 f"INSERT INTO bin_counts ({', '.join(targets)}) SELECT {', '.join(values)} "
-                f"FROM ({inner}) x GROUP BY x.day, {bin_expr}, x.label, x.outcome_key"
+                f"FROM ({inner}) x "
+                f"GROUP BY x.day, {bin_expr}, "
+                + ("" if query.segment is None else f"{segment_bin}, ")
+                + "x.label, x.outcome_key"
             ),
             params,
         )
@@ -173,6 +194,7 @@ class _BinCountSet:
                     table.c.system == self.system,
                     table.c.version == self.version,
                     table.c.feature == self.feature,
+                    table.c.segment == self.segment,
                 )
             )
 
@@ -198,10 +220,14 @@ def _from_cache(
         "out_of_range": "SUM(s.out_of_range)",
         "selected": f"SUM({selected} * s.n)",
     }
-    keys = ["s.bin", *(["s.day"] if query.per_day else [])]
+    keys = [
+        "s.bin",
+        *(["s.day"] if query.per_day else []),
+        *(["s.segment_bin"] if query.segment is not None else []),
+    ]
     where = " AND ".join(f"s.{name} = :{name}" for name in cached.key)
     sql = (
-        f"SELECT {', '.join(f'{k} AS {k[2:]}' for k in keys)}, "
+        f"SELECT {', '.join(f'{k} AS {_OUT[k[2:]]}' for k in keys)}, "
         + ", ".join(f"{v} AS {k}" for k, v in sums.items())
         + f" FROM bin_counts s WHERE {where}{days_sql(days, params)} GROUP BY {', '.join(keys)}"
     )
@@ -229,13 +255,14 @@ def _from_decisions(
     }
     value, probability = _value_and_probability(query, params, dialect)
     bin_expr, out_expr = _bins(query, "x.v", params)
+    segment_value, segment_bin = _segment_sql(query, params, dialect)
     outcome = "NULLIF(CAST(d.outcome AS TEXT), 'null')"
     event = _event("x.o", query.good_outcomes, params)
     selected = _selected("x.label", query.favourable, params)
     where = window_sql(dialect, since, until, params, MOMENT)
     inner = (
-        f"SELECT {value} AS v, {probability} AS p, {outcome} AS o, d.label AS label, "
-        f"{day_sql(dialect, MOMENT)} AS day "
+        f"SELECT {value} AS v, {probability} AS p, {segment_value} AS sv, {outcome} AS o, "
+        f"d.label AS label, {day_sql(dialect, MOMENT)} AS day "
         "FROM decisions d WHERE d.tenant = :tenant AND d.system = :system "
         f"AND d.model_version = :version{where}{_FENCE[dialect == 'postgresql']}"
     )
@@ -256,8 +283,16 @@ def _from_decisions(
         "out_of_range": f"SUM({out_expr})",
         "selected": f"SUM({selected})",
     }
-    keys = [bin_expr, *(["x.day"] if query.per_day else [])]
-    names = ["bin", *(["day"] if query.per_day else [])]
+    keys = [
+        bin_expr,
+        *(["x.day"] if query.per_day else []),
+        *([segment_bin] if query.segment is not None else []),
+    ]
+    names = [
+        "bin",
+        *(["day"] if query.per_day else []),
+        *(["segment"] if query.segment is not None else []),
+    ]
     sql = (
         f"SELECT {', '.join(f'{k} AS {n}' for k, n in zip(keys, names, strict=True))}, "
         + ", ".join(f"{v} AS {k}" for k, v in sums.items())
@@ -270,23 +305,41 @@ def _from_decisions(
     return rows
 
 
-def _merged(rows: Iterable[dict[str, Any]], *, per_day: bool) -> list[dict[str, Any]]:
-    """One row per bin (and day): the cached days and the window's edges add up. Unit weights:
-    the squared sums equal the counts."""
+def _merged(rows: Iterable[dict[str, Any]], query: BinQuery) -> list[dict[str, Any]]:
+    """One row per bin (and day, and segment): the cached days and the window's edges add up.
+    Unit weights: the squared sums equal the counts."""
+    names = [
+        *(["day"] if query.per_day else []),
+        *(["segment"] if query.segment is not None else []),
+        "bin",
+    ]
     merged: dict[tuple[Any, ...], dict[str, Any]] = {}
     for row in rows:
-        key = (row.get("day"), int(row["bin"])) if per_day else (int(row["bin"]),)
-        into = merged.setdefault(
-            key,
-            {"bin": int(row["bin"]), **({"day": row["day"]} if per_day else {})}
-            | dict.fromkeys(SUMS, 0.0),
-        )
+        split = {name: row[name] if name == "day" else int(row[name]) for name in names}
+        into = merged.setdefault(tuple(split.values()), split | dict.fromkeys(SUMS, 0.0))
         for name in SUMS:
             into[name] += float(row[name] or 0.0)
     kept = [row for row in merged.values() if row["n"] > 0]
     for row in kept:
         row["n_sq"], row["labelled_sq"] = row["n"], row["labelled"]
-    return sorted(kept, key=lambda r: (r.get("day") or "", r["bin"]))
+    return sorted(kept, key=lambda r: tuple(r[name] for name in names))
+
+
+def _segment_name(query: BinQuery) -> str:
+    if (query.segment is None) != (query.segment_binning is None):
+        raise ValueError("a segment needs its binning, and a binning its segment")
+    return query.segment or ""
+
+
+def _segment_sql(query: BinQuery, params: dict[str, Any], dialect: str) -> tuple[str, str]:
+    """The segment feature's value over decisions ``d`` and its bin over the subquery ``x``
+    (both NULL when the query is not split)."""
+    if query.segment is None or query.segment_binning is None:
+        return "NULL", "CAST(NULL AS INTEGER)"
+    binning = query.segment_binning
+    value = _feature_value(query.segment, binning, params, dialect, "segment")
+    segment_bin, _out = _bin_sql(binning, "x.sv", params, numeric=binning.kind == NUMERIC, key="s")
+    return value, segment_bin
 
 
 def _day_text(day: int) -> str:
@@ -301,19 +354,25 @@ def _value_and_probability(
     probability = "d.score" if query.score_predicts == "bad" else "(1.0 - d.score)"
     if query.feature is None:
         return probability, probability
-    numeric = query.binning.kind == NUMERIC
+    return _feature_value(query.feature, query.binning, params, dialect, "feature"), probability
+
+
+def _feature_value(
+    feature: str, binning: Binning, params: dict[str, Any], dialect: str, name: str
+) -> str:
+    """A feature's value in the logged inputs: a number, or a category as its JSON text."""
+    numeric = binning.kind == NUMERIC
     if dialect == "postgresql":
-        params["feature"] = query.feature
-        raw = "(d.inputs ->> :feature)"
-        return (f"CAST({raw} AS DOUBLE PRECISION)" if numeric else raw), probability
-    params["path"] = '$."' + query.feature.replace('"', '\\"') + '"'
+        params[name] = feature
+        raw = f"(d.inputs ->> :{name})"
+        return f"CAST({raw} AS DOUBLE PRECISION)" if numeric else raw
+    params[name] = '$."' + feature.replace('"', '\\"') + '"'
     if numeric:
-        return "CAST(json_extract(d.inputs, :path) AS REAL)", probability
-    category = (
-        "(CASE json_type(d.inputs, :path) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' "
-        "WHEN 'null' THEN NULL ELSE CAST(json_extract(d.inputs, :path) AS TEXT) END)"
+        return f"CAST(json_extract(d.inputs, :{name}) AS REAL)"
+    return (
+        f"(CASE json_type(d.inputs, :{name}) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' "
+        f"WHEN 'null' THEN NULL ELSE CAST(json_extract(d.inputs, :{name}) AS TEXT) END)"
     )
-    return category, probability
 
 
 def _event(outcome: str, good_outcomes: tuple[Any, ...], params: dict[str, Any]) -> str:
@@ -334,20 +393,26 @@ def _selected(label: str, favourable: tuple[str, ...], params: dict[str, Any]) -
 
 def _bins(query: BinQuery, value: str, params: dict[str, Any]) -> tuple[str, str]:
     """The bin index of ``value`` and whether it is out of the reference range, as SQL."""
-    binning: Binning = query.binning
-    numeric = query.feature is None or binning.kind == NUMERIC
+    numeric = query.feature is None or query.binning.kind == NUMERIC
+    return _bin_sql(query.binning, value, params, numeric=numeric, key="b")
+
+
+def _bin_sql(
+    binning: Binning, value: str, params: dict[str, Any], *, numeric: bool, key: str
+) -> tuple[str, str]:
+    """``_bins`` for any binning; ``key`` keeps its parameters apart from another binning's."""
     cases = [f"WHEN {value} IS NULL THEN {binning.missing_index}"]
     if numeric:
         for i, edge in enumerate(binning.edges):
-            params[f"edge{i}"] = edge
-            cases.append(f"WHEN {value} < :edge{i} THEN {i}")
+            params[f"{key}edge{i}"] = edge
+            cases.append(f"WHEN {value} < :{key}edge{i} THEN {i}")
         last = len(binning.edges)
         out = "0"
         if binning.reference_min is not None and binning.reference_max is not None:
-            params["low"], params["high"] = binning.reference_min, binning.reference_max
-            out = f"(CASE WHEN {value} < :low OR {value} > :high THEN 1 ELSE 0 END)"
+            params[f"{key}low"], params[f"{key}high"] = binning.reference_min, binning.reference_max
+            out = f"(CASE WHEN {value} < :{key}low OR {value} > :{key}high THEN 1 ELSE 0 END)"
         return f"(CASE {' '.join(cases)} ELSE {last} END)", out
     for i, category in enumerate(binning.categories):
-        params[f"category{i}"] = category
-        cases.append(f"WHEN {value} = :category{i} THEN {i}")
+        params[f"{key}category{i}"] = category
+        cases.append(f"WHEN {value} = :{key}category{i} THEN {i}")
     return f"(CASE {' '.join(cases)} ELSE {binning.unseen_index} END)", "0"

@@ -419,11 +419,12 @@ bin_count_sets = Table(
     Column("system", String(63), nullable=False),
     Column("version", String(64), nullable=False),
     Column("feature", Text, nullable=False),
+    Column("segment", Text, nullable=False),  # '' when not split by a segment feature
     Column("binning", String(64), nullable=False),
     Column("watermark", BigInteger, nullable=False),
     Column("built_rows", BigInteger, nullable=False),
     Column("delta_rows", BigInteger, nullable=False),
-    PrimaryKeyConstraint("tenant", "system", "version", "feature", "binning"),
+    PrimaryKeyConstraint("tenant", "system", "version", "feature", "segment", "binning"),
     ForeignKeyConstraint(["tenant"], ["logs.tenant"]),
 )
 
@@ -434,9 +435,11 @@ bin_counts = Table(
     Column("system", String(63), nullable=False),
     Column("version", String(64), nullable=False),
     Column("feature", Text, nullable=False),
+    Column("segment", Text, nullable=False),
     Column("binning", String(64), nullable=False),
     Column("day", Integer, nullable=False),  # UTC days since 1970-01-01 of the decision time
     Column("bin", Integer, nullable=False),
+    Column("segment_bin", Integer, nullable=True),  # the segment feature's bin
     Column("label", Text, nullable=False),
     Column("outcome", Text, nullable=True),  # the outcome's JSON text; NULL: none yet
     Column("n", Float, nullable=False),
@@ -445,7 +448,16 @@ bin_counts = Table(
     Column("p_sq_sum", Float, nullable=False),
     Column("out_of_range", Float, nullable=False),
     ForeignKeyConstraint(["tenant"], ["logs.tenant"]),
-    Index("ix_bin_counts_set_day", "tenant", "system", "version", "feature", "binning", "day"),
+    Index(
+        "ix_bin_counts_set_day",
+        "tenant",
+        "system",
+        "version",
+        "feature",
+        "segment",
+        "binning",
+        "day",
+    ),
 )
 
 # The monitoring plan in force per model version (the newest `monitoring.plan` entry).

@@ -23,6 +23,7 @@ def upgrade() -> None:
         sa.Column("system", sa.String(length=63), nullable=False),
         sa.Column("version", sa.String(length=64), nullable=False),
         sa.Column("feature", sa.Text(), nullable=False),
+        sa.Column("segment", sa.Text(), nullable=False),
         sa.Column("binning", sa.String(length=64), nullable=False),
         sa.Column("watermark", sa.BigInteger(), nullable=False),
         sa.Column("built_rows", sa.BigInteger(), nullable=False),
@@ -31,7 +32,13 @@ def upgrade() -> None:
             ["tenant"], ["logs.tenant"], name=op.f("fk_bin_count_sets_tenant_logs")
         ),
         sa.PrimaryKeyConstraint(
-            "tenant", "system", "version", "feature", "binning", name=op.f("pk_bin_count_sets")
+            "tenant",
+            "system",
+            "version",
+            "feature",
+            "segment",
+            "binning",
+            name=op.f("pk_bin_count_sets"),
         ),
     )
     op.create_table(
@@ -40,9 +47,11 @@ def upgrade() -> None:
         sa.Column("system", sa.String(length=63), nullable=False),
         sa.Column("version", sa.String(length=64), nullable=False),
         sa.Column("feature", sa.Text(), nullable=False),
+        sa.Column("segment", sa.Text(), nullable=False),
         sa.Column("binning", sa.String(length=64), nullable=False),
         sa.Column("day", sa.Integer(), nullable=False),
         sa.Column("bin", sa.Integer(), nullable=False),
+        sa.Column("segment_bin", sa.Integer(), nullable=True),
         sa.Column("label", sa.Text(), nullable=False),
         sa.Column("outcome", sa.Text(), nullable=True),
         sa.Column("n", sa.Float(), nullable=False),
@@ -57,7 +66,7 @@ def upgrade() -> None:
     with op.batch_alter_table("bin_counts", schema=None) as batch_op:
         batch_op.create_index(
             "ix_bin_counts_set_day",
-            ["tenant", "system", "version", "feature", "binning", "day"],
+            ["tenant", "system", "version", "feature", "segment", "binning", "day"],
             unique=False,
         )
 
