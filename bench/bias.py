@@ -17,7 +17,6 @@ timed). Python memory of the run (tracemalloc peak) is recorded to show it does 
 
 from __future__ import annotations
 
-import hashlib
 import random
 import statistics
 import time
@@ -27,13 +26,13 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
-from attest.core.inventory import AISystem, ModelVersion, Tenant
 from attest.core.proxy import GROUPS
 from attest.service.bias import Bias, BiasConfig
 from attest.service.decisions import Decisions
 from attest.service.inventory import Inventory
 from bench.databases import Backend, fresh_ledger
 from bench.stats import Summary, progress
+from bench.systems import register_credit_model
 
 TENANT = "bias-bench"
 SYSTEM = "credit-underwriting"
@@ -73,45 +72,6 @@ def race_vectors(seed: int = 11) -> list[list[float]]:
         total = sum(raw)
         vectors.append([r / total for r in raw])
     return vectors
-
-
-ARTIFACT = b"synthetic benchmark model"
-
-
-def _register(inventory: Inventory) -> None:
-    inventory.register_tenant(Tenant(TENANT, "Benchmark Bank"))
-    inventory.register_system(
-        TENANT,
-        AISystem.parse(
-            {
-                "id": SYSTEM,
-                "name": "Credit underwriting",
-                "purpose": "Recommend approve or decline for consumer loans",
-                "domain": "credit",
-                "jurisdictions": ["US-CO"],
-                "consequential": True,
-                "owner": "Model risk",
-                "lifecycle": "deployed",
-                "risk_tier": "high",
-            }
-        ),
-    )
-    inventory.register_model_version(
-        TENANT,
-        ModelVersion.parse(
-            {
-                "system": SYSTEM,
-                "version": VERSION,
-                "artifact_sha256": hashlib.sha256(ARTIFACT).hexdigest(),
-                "artifact_format": "skops",
-                "framework": "synthetic",
-                "built_by": "bench",
-                "lifecycle": "approved",
-                "features": [{"name": "amount", "type": "number"}],
-            }
-        ),
-        ARTIFACT,
-    )
 
 
 def _series(dialect: str, size: int, offset: int = 0) -> str:
@@ -268,7 +228,9 @@ def measure_bias(
 ) -> BiasResult:
     with fresh_ledger(backend) as bench:
         inventory = Inventory(bench.ledger, bench.store)
-        _register(inventory)
+        register_credit_model(
+            inventory, TENANT, SYSTEM, VERSION, [{"name": "amount", "type": "number"}]
+        )
         decisions = Decisions(bench.ledger, bench.store, inventory)
         bias = Bias(bench.ledger, bench.store, decisions)
         progress(f"{backend.label}: loading {size:,} decisions for the bias run")

@@ -36,6 +36,23 @@ class Machine:
     postgres: str | None = None
     postgres_settings: dict[str, str] = field(default_factory=dict)
 
+    def lines(self) -> list[str]:
+        """The machine as the documents' Machine sections list it (one Markdown item a line)."""
+        packages = ", ".join(f"{name} {version}" for name, version in self.packages.items())
+        lines = [
+            f"- Date: {self.date}; code revision {self.revision}",
+            f"- CPU: {self.cpu}, {self.logical_cpus} logical CPUs; memory {self.memory}",
+            f"- System: {self.system}; load average at start {self.load_average}",
+            f"- Python: {self.python}; SQLite {self.sqlite}; {packages}",
+        ]
+        if self.postgres:
+            settings = ", ".join(f"{k} = {v}" for k, v in self.postgres_settings.items())
+            lines.append(f"- PostgreSQL server: {self.postgres}, on the same machine; {settings}")
+        else:
+            lines.append("- PostgreSQL server: not measured")
+        lines += [f"- Filesystem of the {where}: {fs}" for where, fs in self.filesystems.items()]
+        return lines
+
 
 def _cpu_model() -> str:
     try:

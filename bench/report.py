@@ -148,22 +148,7 @@ def _targets(results: Results) -> list[str]:
 
 
 def _machine(results: Results) -> list[str]:
-    m = results.machine
-    packages = ", ".join(f"{name} {version}" for name, version in m.packages.items())
-    lines = [
-        "## Machine",
-        "",
-        f"- Date: {m.date}; code revision {m.revision}",
-        f"- CPU: {m.cpu}, {m.logical_cpus} logical CPUs; memory {m.memory}",
-        f"- System: {m.system}; load average at start {m.load_average}",
-        f"- Python: {m.python}; SQLite {m.sqlite}; {packages}",
-    ]
-    if m.postgres:
-        settings = ", ".join(f"{k} = {v}" for k, v in m.postgres_settings.items())
-        lines.append(f"- PostgreSQL server: {m.postgres}, on the same machine; {settings}")
-    else:
-        lines.append("- PostgreSQL server: not measured")
-    lines += [f"- Filesystem of the {where}: {fs}" for where, fs in m.filesystems.items()]
+    lines = ["## Machine", "", *results.machine.lines()]
     lines.append(
         f"- Benchmark process: peak resident memory (ru_maxrss) "
         f"{results.peak_rss_kib / 1024:,.0f} MiB; whole run {results.wall_seconds / 60:.1f} min"

@@ -1,4 +1,5 @@
-"""``python -m bench.run [--quick]``: measure the ledger, then overwrite docs/benchmarks.md."""
+"""``python -m bench.run [--quick]``: measure the ledger, then overwrite docs/benchmarks.md
+(monitoring runs write docs/benchmarks-monitoring.md, after each size)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,15 @@ from bench.bias import BiasResult, measure_bias
 from bench.biglog import measure_big_log
 from bench.databases import Backend, postgres_admin_url, postgres_unavailable
 from bench.ingest import measure_http_ingest
-from bench.machine import describe
+from bench.machine import Machine, describe
+from bench.monitoring import (
+    EVIDENTLY_PYTHON,
+    MonitoringResult,
+    evidently_unavailable,
+    measure_monitoring,
+)
+from bench.monitoring_report import MonitoringDocument
+from bench.monitoring_report import render as render_monitoring
 from bench.plan import FULL, QUICK, Plan
 from bench.reference import measure_reference
 from bench.report import Results, render
@@ -29,6 +38,9 @@ from bench.stats import progress
 
 T = TypeVar("T")
 OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+MONITORING_OUTPUT = OUTPUT.with_name("benchmarks-monitoring.md")
+MONITORING_SIZES = (100_000, 1_000_000)
+MONITORING_QUICK_SIZES = (20_000,)
 
 
 def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -57,10 +69,29 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         default=None,
         help="decisions per bias run, comma-separated (default: 1000000,10000000)",
     )
+    parser.add_argument(
+        "--monitoring-sizes",
+        type=lambda text: tuple(int(n) for n in text.split(",")),
+        default=None,
+        help="decisions per monitoring run, comma-separated (default: 100000,1000000)",
+    )
+    parser.add_argument(
+        "--monitoring-output",
+        type=Path,
+        default=MONITORING_OUTPUT,
+        help=f"the monitoring section's own document (default: {MONITORING_OUTPUT})",
+    )
+    parser.add_argument(
+        "--evidently-python",
+        type=Path,
+        default=EVIDENTLY_PYTHON,
+        help="interpreter of the environment with Evidently, the monitoring peer "
+        "(default: %(default)s, which `make bench` installs)",
+    )
     return parser.parse_args(argv)
 
 
-SECTIONS = ("ledger", "ingest", "sdk", "bias")
+SECTIONS = ("ledger", "ingest", "sdk", "bias", "monitoring")
 
 
 def _attempt(results: Results, what: str, action: Callable[[], T]) -> T | None:
@@ -106,10 +137,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         _sdk(results, plan)
     if "bias" in wanted:
         _bias(results, plan, backends, arguments)
+    if "monitoring" in wanted:
+        _monitoring(results, plan, backends, arguments, machine)
     results.peak_rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     results.wall_seconds = time.perf_counter() - started
-    _write(arguments.output, results)
-    progress(f"wrote {arguments.output} after {results.wall_seconds / 60:.1f} min")
+    if wanted - {"monitoring"}:  # monitoring alone writes only its own document
+        _write(arguments.output, results)
+        progress(f"wrote {arguments.output} after {results.wall_seconds / 60:.1f} min")
     return 1 if results.failures else 0
 
 
@@ -188,6 +222,69 @@ def _bias(
                     peer = measured
                 results.bias.append(measured)
                 _write(arguments.output, results)
+
+
+def _monitoring(
+    results: Results,
+    plan: Plan,
+    backends: list[Backend],
+    arguments: argparse.Namespace,
+    machine: Machine,
+) -> None:
+    """Its own document (docs/benchmarks-monitoring.md), rewritten after each measurement;
+    smallest sizes first, PostgreSQL first, Evidently once per size."""
+    began = time.perf_counter()
+    sizes = tuple(
+        sorted(
+            arguments.monitoring_sizes
+            or (MONITORING_QUICK_SIZES if plan.quick else MONITORING_SIZES)
+        )
+    )
+    document = MonitoringDocument(machine, sizes, quick=plan.quick)
+    document.notes += [n for n in results.notes if "PostgreSQL" in n]
+    peer_reason = evidently_unavailable(arguments.evidently_python)
+    if peer_reason is not None:
+        document.notes.append(f"Evidently was not measured: {peer_reason}.")
+    repetitions = 2 if plan.quick else 5
+
+    def write() -> None:
+        document.minutes = (time.perf_counter() - began) / 60
+        arguments.monitoring_output.parent.mkdir(parents=True, exist_ok=True)
+        arguments.monitoring_output.write_text(render_monitoring(document))
+
+    for size in sizes:
+        peer: MonitoringResult | None = None  # Evidently's time does not depend on the database
+        for backend in sorted(backends, key=lambda b: b.name != "postgresql"):
+            what = f"{backend.label} monitoring run over {size:,} decisions"
+            peers = 0 if peer is not None or peer_reason is not None else 3
+            failures = results.failures
+            measured = _attempt(
+                results,
+                what,
+                partial(
+                    measure_monitoring,
+                    backend,
+                    size,
+                    repetitions=repetitions,
+                    peer_repetitions=peers,
+                    evidently_python=arguments.evidently_python,
+                ),
+            )
+            if results.failures > failures:
+                document.notes.append(results.notes[-1])
+            if measured is not None:
+                if peer is not None:
+                    measured = replace(
+                        measured, peer=peer.peer, peer_measured_with=peer.backend.label
+                    )
+                elif measured.peer is not None:
+                    peer = measured
+                document.results.append(measured)
+            write()
+    results.notes.append(
+        f"Monitoring runs are in their own document, {arguments.monitoring_output.name}."
+    )
+    progress(f"wrote {arguments.monitoring_output}")
 
 
 if __name__ == "__main__":
