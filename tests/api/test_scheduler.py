@@ -27,13 +27,16 @@ def _planned(runtime: Runtime, tenant: str) -> None:
 
 
 def test_a_pass_runs_each_due_period_once_and_logs_what_it_did(
-    runtime: Runtime, tenant: str, caplog: pytest.LogCaptureFixture
+    runtime: Runtime, tenant: str, caplog: pytest.LogCaptureFixture, monkeypatch: Any
 ) -> None:
     _planned(runtime, tenant)
     runtime.inventory.register_model_version(tenant, _version("v2"), ARTIFACT)
     runtime.monitoring.set_plan(tenant, SYSTEM.id, "v2", {}, by="vera")  # no profile: fails
     due = DuePlans(runtime, 3600)
     now = datetime.now(UTC)
+    # A shared PostgreSQL database holds other tests' tenants too: a pass here must not run
+    # their plans behind their backs, so it sees this tenant only.
+    monkeypatch.setattr(runtime.inventory, "tenants", lambda: [tenant])
     with caplog.at_level(logging.INFO, logger="attest.monitoring"):
         assert due.run_once(now) == 1
         assert due.run_once(now) == 0
@@ -58,8 +61,11 @@ def test_an_unexpected_failure_is_logged_by_its_type_only(
     assert "RuntimeError" in caplog.text and "Jane" not in caplog.text
 
 
-def test_the_thread_runs_passes_until_stopped(runtime: Runtime, tenant: str) -> None:
+def test_the_thread_runs_passes_until_stopped(
+    runtime: Runtime, tenant: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _planned(runtime, tenant)
+    monkeypatch.setattr(runtime.inventory, "tenants", lambda: [tenant])  # not other tests'
     due = DuePlans(runtime, 0.05, first_after=0.0).start()
     try:
         deadline = time.monotonic() + 20
