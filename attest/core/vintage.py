@@ -4,9 +4,9 @@ outcomes have matured and how well the score ranked them (catalogue MON-BT, ques
 
 Outcomes arrive months after decisions, so a run's own period is often not measurable yet while
 older months are. Each vintage is the month's score counts (the reference profile's score bins),
-summed from per-day counts with ``BinCounts.merge``: decisions, labelled decisions, maturity
-(labelled / decisions), the bad rate among the labelled, and KS and AUC on them. A month without
-labelled decisions is ``not_measurable`` with the reason, never 0.
+summed from per-day counts: decisions, labelled decisions, maturity (labelled / decisions), the
+bad rate among the labelled, and KS and AUC on them. A month without labelled decisions is
+``not_measurable`` with the reason, never 0.
 """
 
 from __future__ import annotations
@@ -35,18 +35,16 @@ MAX_VINTAGES = 120  # ten years of months: a run's entry stays well inside the e
 
 def monthly_counts(rows: Iterable[Mapping[str, Any]], binning: Binning) -> dict[str, BinCounts]:
     """Per-day bin rows (each with ``day`` ``YYYY-MM-DD``) summed into ``YYYY-MM`` months."""
-    days: dict[str, list[Mapping[str, Any]]] = {}
+    months: dict[str, list[Mapping[str, Any]]] = {}
     for i, row in enumerate(rows):
         day = row.get("day") if isinstance(row, Mapping) else None
         if not isinstance(day, str) or len(day) != 10:
             raise InvalidInput(f"rows[{i}].day: must be a day, YYYY-MM-DD")
-        days.setdefault(day, []).append(row)
-    months: dict[str, BinCounts] = {}
-    for day in sorted(days):
-        counts = BinCounts.from_aggregates(days[day], binning=binning)
-        month = day[:7]
-        months[month] = months[month].merge(counts) if month in months else counts
-    return months
+        months.setdefault(day[:7], []).append(row)
+    # ``from_aggregates`` adds the rows of one bin, so a month's days are summed in one pass.
+    return {
+        month: BinCounts.from_aggregates(months[month], binning=binning) for month in sorted(months)
+    }
 
 
 def vintages(
