@@ -97,13 +97,14 @@ class Monitoring(MonitoringPlans):
         outcomes: Outcomes,
         by: str,
     ) -> tuple[Receipt, ReferenceProfile]:
-        """The reference is the version's own decisions logged in [since, until)."""
+        """The reference is the version's own decisions made in [since, until) (decision time, as
+        runs count them)."""
         rows = [
             ReferenceRow(r["inputs"] or {}, r["score"], r["outcome"])
             for r in self.store.table_rows(
                 tenant, "decisions", {"system": system, "model_version": version}
             )
-            if since <= r["logged_at"] < until
+            if since <= (r.get("decided_at") or r["logged_at"]) < until
         ]
         source = {"kind": "window", "from": format_time(since), "to": format_time(until)}
         return self.set_profile(

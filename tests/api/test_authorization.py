@@ -297,9 +297,12 @@ def _bias_run(w: World, bank: Bank) -> str:
 
 
 def _profiled(w: World, bank: Bank) -> dict[str, Any]:
-    """The bank's version profiled on loans unlike its decisions (so a run raises alerts)."""
+    """The bank's version profiled on loans unlike its decisions (so a run raises alerts),
+    again if the walk's own PUT of a profile replaced it."""
     try:
-        w.runtime.monitoring.profile(bank.id, bank.system, bank.version)
+        profiled = w.runtime.monitoring.profile(bank.id, bank.system, bank.version)
+        if profiled.source.get("kind") != "file":
+            raise NotFound("the walk replaced it")
     except NotFound:
         rows = [
             ReferenceRow({"amount": 100 + i, "term": 12, "purpose": "home"}, 0.5, "good")
@@ -374,6 +377,11 @@ BODIES: dict[str, Make | None] = {
     f"GET {BIAS}/runs/{{run_id}}": None,
     f"POST {BIAS}/runs/{{run_id}}/review": lambda w, bank: {"review": "accepted", "note": "ok"},
     f"GET {MONITORING}/profiles/{{version}}": None,
+    f"PUT {MONITORING}/profiles/{{version}}": lambda w, bank: {
+        "from": "2020-01-01",
+        "to": "2099-12-31",
+        "good_outcomes": ["good"],
+    },
     f"POST {MONITORING}/runs": _profiled,
     f"GET {MONITORING}/runs": None,
     f"GET {MONITORING}/runs/{{monitoring_run}}": None,

@@ -216,3 +216,39 @@ def test_bad_plans_and_periods_are_named(client: TestClient, runtime: Runtime, t
     ):
         assert_error(client.post(f"{url}/runs", json=body, headers=validator), 400, fragment)
     assert runtime.ledger.latest_checkpoint(tenant).size == size
+
+
+def test_a_profile_is_fixed_from_the_versions_own_decisions_of_a_window(
+    client: TestClient, runtime: Runtime, tenant: str
+) -> None:
+    _seed(runtime, tenant)  # 120 decisions, logged today; a profile from a file is in force
+    url = f"/api/v1/tenants/{tenant}/systems/{SYSTEM.id}/monitoring"
+    validator = bearer(runtime.access.issue_key("a validator", ["validator"], [tenant]).token)
+    auditor = bearer(runtime.access.issue_key("an auditor", ["auditor"], [tenant]).token)
+    today = datetime.now(UTC).date().isoformat()
+    body = {"from": "2020-01-01", "to": today, "good_outcomes": ["good"]}
+
+    assert_error(client.put(f"{url}/profiles/v1", json=body, headers=auditor), 403)
+    size = runtime.ledger.latest_checkpoint(tenant).size
+    for bad, fragment in (
+        ({**body, "good_outcomes": []}, "field 'good_outcomes'"),
+        ({**body, "score_predicts": "maybe"}, "field 'score_predicts'"),
+        ({**body, "to": "soon"}, "field 'to'"),
+        ({**body, "rows": []}, "JSON object"),
+    ):
+        assert_error(client.put(f"{url}/profiles/v1", json=bad, headers=validator), 400, fragment)
+    assert_error(client.put(f"{url}/profiles/v9", json=body, headers=validator), 404, "v9")
+    assert runtime.ledger.latest_checkpoint(tenant).size == size  # nothing logged
+
+    fixed = client.put(f"{url}/profiles/v1", json=body, headers=validator)
+    assert fixed.status_code == 200, fixed.text
+    profile = fixed.json()
+    assert profile["rows"] == 120 and profile["source"]["kind"] == "window"
+    assert runtime.ledger.latest_checkpoint(tenant).size == size + 1
+    assert client.get(f"{url}/profiles/v1", headers=auditor).json()["rows"] == 120
+    # judged against itself, the same decisions do not drift
+    ran = client.post(
+        f"{url}/runs", json={"version": "v1", "from": "2020-01-01", "to": today}, headers=validator
+    ).json()
+    assert ran["score"]["psi"]["value"] < 1e-9
+    assert all(f["status"] == "green" for f in ran["features"].values())

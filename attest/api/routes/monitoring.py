@@ -1,8 +1,9 @@
 """Monitoring of a system: its reference profiles and plans, runs against them, and their
 documents.
 
-Reference profiles are fixed with ``attest monitor profile`` (the reference data stays with the
-bank); the API reads them, reads and sets monitoring plans, and runs and reads monitoring.
+A reference profile is fixed from a reference file with ``attest monitor profile`` (the reference
+data stays with the bank), or here from a window of the version's own logged decisions; the API
+reads profiles, reads and sets monitoring plans, and runs and reads monitoring.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from fastapi import APIRouter, Depends
 from attest.api.deps import MONITOR, READ, JsonBody, RuntimeDep, allowed
 from attest.core.monitoring_period import parse_period
 from attest.core.records import format_time
+from attest.core.reference_profile import Outcomes
 from attest.errors import InvalidInput
 from attest.service.access import Principal
 from attest.service.monitoring import ALERT_ACTIONS
@@ -25,6 +27,7 @@ router = APIRouter(
 Reader = Annotated[Principal, Depends(allowed(READ))]
 Monitor = Annotated[Principal, Depends(allowed(MONITOR))]
 RUN_FIELDS = frozenset({"version", "from", "to", "period"})
+PROFILE_FIELDS = frozenset({"from", "to", "good_outcomes", "score_predicts"})
 
 
 def _day(body: dict[str, Any], name: str) -> datetime:
@@ -60,6 +63,42 @@ def read_monitoring_profile(
 ) -> dict[str, Any]:
     """The version's reference profile: bins and reference counts per feature and the score."""
     return runtime.monitoring.profile(tenant, system, version).to_json()
+
+
+@router.put("/profiles/{version}")
+def set_monitoring_profile(
+    tenant: str,
+    system: str,
+    version: str,
+    principal: Monitor,
+    body: JsonBody,
+    runtime: RuntimeDep,
+) -> dict[str, Any]:
+    """``{"from", "to", "good_outcomes", "score_predicts"}``: bin the version's own decisions of
+    those days (``to`` included) and log them as its reference profile."""
+    if not isinstance(body, dict) or set(body) - PROFILE_FIELDS:
+        raise InvalidInput(
+            f"the body must be a JSON object with {', '.join(sorted(PROFILE_FIELDS))}"
+        )
+    good = body.get("good_outcomes")
+    if not isinstance(good, list) or not good:
+        raise InvalidInput("field 'good_outcomes' must list the outcomes that mean good")
+    predicts = body.get("score_predicts", "good")
+    if predicts not in ("good", "bad"):
+        raise InvalidInput("field 'score_predicts' must be 'good' or 'bad'")
+    since, until = _day(body, "from"), _day(body, "to") + timedelta(days=1)
+    if until <= since:
+        raise InvalidInput("field 'to' must not be before 'from'")
+    receipt, profile = runtime.monitoring.profile_from_window(
+        tenant,
+        system,
+        version,
+        since,
+        until,
+        outcomes=Outcomes(tuple(good), predicts),
+        by=principal.name,
+    )
+    return profile.to_json() | {"entry": receipt.id, "index": receipt.index}
 
 
 @router.get("/runs")
