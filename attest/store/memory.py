@@ -395,10 +395,17 @@ def _split(query: BinQuery, decision: Mapping[str, Any]) -> tuple[tuple[str, Any
         key.append(("day", _moment(decision).astimezone(UTC).date().isoformat()))
     if query.segment is not None and query.segment_binning is not None:
         value = (decision["inputs"] or {}).get(query.segment)
-        if query.segment_binning.kind != "numeric":
-            value = category_text(value)
+        numeric = query.segment_binning.kind == "numeric"
+        value = _number(value) if numeric else category_text(value)
         key.append(("segment", query.segment_binning.bin_of(value)))
     return tuple(key)
+
+
+def _number(value: Any) -> float | None:
+    """A numeric feature's value; one logged as anything but a number counts as missing."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
 
 
 def _bin_rows(query: BinQuery, chosen: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -410,7 +417,7 @@ def _bin_rows(query: BinQuery, chosen: Sequence[Mapping[str, Any]]) -> list[dict
     if query.feature is None:
         values: list[Any] = scores
     elif query.binning.kind == "numeric":
-        values = [(d["inputs"] or {}).get(query.feature) for d in chosen]
+        values = [_number((d["inputs"] or {}).get(query.feature)) for d in chosen]
     else:
         values = [category_text((d["inputs"] or {}).get(query.feature)) for d in chosen]
     events = [

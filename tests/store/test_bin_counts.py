@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from attest.core.bins import BinCounts
 from attest.core.inventory import Tenant
 from attest.core.reference_profile import Outcomes, ReferenceProfile, ReferenceRow
 from attest.service.decisions import Decisions
@@ -267,3 +268,74 @@ def test_a_rebuild_of_the_query_tables_drops_the_cache(
     rebuild(sql.store, tenant)
     assert _cached_sets(sql.store, tenant) == {}
     _assert_same(sql, memory, profile)
+
+
+def test_outcomes_revised_away_leave_no_negative_residue(
+    sql_url: str, keyring: Any, tenant: str
+) -> None:
+    """Every bad outcome of a day revised to good: the cached probability sums taken out and put
+    in are added in different orders, yet the bin reads exactly 0 events and 0 event mass."""
+    for store in _sql_store(sql_url):
+        world = World(store, keyring, tenant)
+        rng = random.Random(8)
+        reference = [_applicant(rng) for _ in range(300)]
+        profile = world.profile(reference, 10)
+        people = [_applicant(rng) for _ in range(200)]
+        for row in people:
+            row["score"] = 0.3 + rng.random() / 1000
+        world.ingest(people, "r-", DAY0)
+        ids = [f"r-{i}" for i in range(len(people))]
+        world.outcomes([{"decision_id": i, "outcome": "bad"} for i in ids], LATER)
+        query = BinQuery(SYSTEM_ID, "v1", profile.score.binning, None, good_outcomes=("good",))
+        assert sum(r["events"] for r in store.bin_aggregates(tenant, query)) == 200
+        rng.shuffle(ids)  # taken out in another order than they were summed in
+        world.outcomes([{"decision_id": i, "outcome": "good"} for i in ids], LATER)
+        rows = store.bin_aggregates(tenant, query)
+        assert sum(r["events"] for r in rows) == 0
+        assert all(r["event_score_sum"] == 0.0 for r in rows)
+        BinCounts.from_aggregates(rows, binning=profile.score.binning)  # does not refuse them
+
+
+def test_a_number_logged_as_anything_else_counts_as_missing_on_every_store(
+    worlds: tuple[World, World], tenant: str
+) -> None:
+    """Decisions of a version logged before its schema was registered are not checked: a
+    numeric feature logged as text or a boolean is missing, on SQL as in the oracle."""
+    sql, memory = worlds
+    rng = random.Random(4)
+    reference = [_applicant(rng) for _ in range(200)]
+    people = [_applicant(rng) for _ in range(30)]
+    people[0]["inputs"]["amount"] = "12,000"
+    people[1]["inputs"]["amount"] = True
+    people[2]["inputs"]["term"] = "24 months"
+    for world in worlds:
+        batch = _decisions(people, "u-")
+        for decision in batch:
+            decision["model_version"] = "v2"  # not registered yet: accepted and flagged
+        world.clock.now = DAY0
+        world.decisions.ingest(world.tenant, batch, 1000)
+        world.monitoring.inventory.register_model_version(world.tenant, _version("v2"), ARTIFACT)
+    rows = [ReferenceRow(r["inputs"], r["score"], r["outcome"]) for r in reference]
+    profiles = [
+        w.monitoring.set_profile(
+            w.tenant,
+            SYSTEM_ID,
+            "v2",
+            rows,
+            outcomes=Outcomes(("good",), "good"),
+            source={"kind": "file"},
+            by="validator-1",
+        )[1]
+        for w in worlds
+    ]
+    for feature in ("amount", "term"):
+        query = BinQuery(SYSTEM_ID, "v2", profiles[0].features[feature].binning, feature)
+        got = sql.store.bin_aggregates(tenant, query)
+        want = memory.store.bin_aggregates(tenant, query)
+        assert [r["bin"] for r in got] == [r["bin"] for r in want]
+        for g, w in zip(got, want, strict=True):
+            assert {k: pytest.approx(v) for k, v in w.items()} == g
+        missing = profiles[0].features[feature].binning.missing_index
+        assert {r["bin"]: r["n"] for r in got}[missing] == (2 if feature == "amount" else 1)
+    document = sql.monitoring.run(tenant, SYSTEM_ID, "v2", since=None, until=None, by="x")
+    assert document["features"]["amount"]["data_quality"]["missing_rate"]["value"] == 2 / 30

@@ -322,7 +322,26 @@ def _merged(rows: Iterable[dict[str, Any]], query: BinQuery) -> list[dict[str, A
     kept = [row for row in merged.values() if row["n"] > 0]
     for row in kept:
         row["n_sq"], row["labelled_sq"] = row["n"], row["labelled"]
+        _settle(row)
     return sorted(kept, key=lambda r: tuple(r[name] for name in names))
+
+
+# The probability sums beside the count of the rows they sum over.
+_PROBABILITY_SUMS = (
+    ("scored", ("score_sum", "score_sq_sum")),
+    ("labelled_scored", ("labelled_score_sum", "labelled_score_sq_sum")),
+    ("events", ("event_score_sum",)),
+)
+
+
+def _settle(row: dict[str, Any]) -> None:
+    """Undo float residue of moved outcomes. Counts are whole numbers and cancel exactly, but a
+    probability sum taken out (negative rows) and the one it was put in with are added in
+    different orders, so a bin whose events all moved can keep ±1e-16 instead of 0."""
+    for count, sums in _PROBABILITY_SUMS:
+        for name in sums:
+            if row[count] <= 0 or row[name] < 0:
+                row[name] = 0.0
 
 
 def _segment_name(query: BinQuery) -> str:
@@ -360,15 +379,25 @@ def _value_and_probability(
 def _feature_value(
     feature: str, binning: Binning, params: dict[str, Any], dialect: str, name: str
 ) -> str:
-    """A feature's value in the logged inputs: a number, or a category as its JSON text."""
+    """A feature's value in the logged inputs: a number, or a category as its JSON text. A
+    numeric feature whose logged value is not a JSON number (a decision of a version logged
+    before its schema was known) counts as missing, on every store."""
     numeric = binning.kind == NUMERIC
     if dialect == "postgresql":
         params[name] = feature
         raw = f"(d.inputs ->> :{name})"
-        return f"CAST({raw} AS DOUBLE PRECISION)" if numeric else raw
+        if numeric:
+            return (
+                f"(CASE WHEN json_typeof(d.inputs -> :{name}) = 'number' "
+                f"THEN CAST({raw} AS DOUBLE PRECISION) END)"
+            )
+        return raw
     params[name] = '$."' + feature.replace('"', '\\"') + '"'
     if numeric:
-        return f"CAST(json_extract(d.inputs, :{name}) AS REAL)"
+        return (
+            f"(CASE WHEN json_type(d.inputs, :{name}) IN ('integer', 'real') "
+            f"THEN CAST(json_extract(d.inputs, :{name}) AS REAL) END)"
+        )
     return (
         f"(CASE json_type(d.inputs, :{name}) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' "
         f"WHEN 'null' THEN NULL ELSE CAST(json_extract(d.inputs, :{name}) AS TEXT) END)"

@@ -27,6 +27,7 @@ from attest.store.sql.group_sums import (
 )
 
 CHUNK = 2000
+RESIDUE = 1e-9  # float residue of cancelled weights, far below any weight BISG gives
 
 
 class SqlFairness:
@@ -98,4 +99,10 @@ def _merged(rows: list[dict[str, Any]], attributes: Sequence[str]) -> list[dict[
         else:
             for f in AGGREGATE_FIELDS:
                 into[f] += float(row[f] or 0.0)
+    # Weights taken out of a group when an outcome moved and the ones put in are added in
+    # different orders: a group whose decisions all moved keeps -1e-16 rather than 0.
+    for sums in merged.values():
+        for f in AGGREGATE_FIELDS:
+            if -RESIDUE < sums[f] < 0:
+                sums[f] = 0.0
     return list(merged.values())
