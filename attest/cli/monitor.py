@@ -234,6 +234,13 @@ def run(
 @click.option("--show", is_flag=True, help="Only show the plan in force.")
 @click.option("--cadence", type=click.Choice(CADENCES), default="quarterly", show_default=True)
 @click.option("--start", help="First day monitored (UTC), YYYY-MM-DD; periods from then are due.")
+@click.option(
+    "--settle-days",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Days after a period ends before it is due (decisions logged late are in it).",
+)
 @click.option("--metric", "metrics", multiple=True, help="A metric to run (default: all).")
 @click.option(
     "--threshold",
@@ -254,6 +261,7 @@ def plan(
     show: bool,
     cadence: str,
     start: str | None,
+    settle_days: int,
     metrics: tuple[str, ...],
     lines: tuple[str, ...],
     good: tuple[str, ...],
@@ -268,6 +276,7 @@ def plan(
     with runtime() as rt:
         if not show:
             fields: dict[str, Any] = {"cadence": cadence, "start": start, "owner": owner}
+            fields["settle_days"] = settle_days
             fields |= {"escalation": escalation, "segments": list(segments)}
             fields["thresholds"] = dict(parse_threshold_option(line) for line in lines)
             if metrics:

@@ -18,7 +18,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from attest.core.calibration import HL_P_THRESHOLDS
@@ -80,6 +80,7 @@ FIELDS = (
     "version",
     "cadence",
     "start",
+    "settle_days",
     "metrics",
     "thresholds",
     "good_outcomes",
@@ -89,6 +90,10 @@ FIELDS = (
     "escalation",
 )
 MAX_TEXT = 2000
+# Periods are by decision time, and decisions can be logged a while after they are made (a
+# nightly batch): a period is due this many days after it ends, so its run holds them.
+DEFAULT_SETTLE_DAYS = 1
+MAX_SETTLE_DAYS = 92
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,127}")  # a feature name, as the inventory has it
 
 
@@ -101,6 +106,7 @@ class MonitoringPlan:
     version: str
     cadence: Cadence = "quarterly"
     start: date | None = None
+    settle_days: int = DEFAULT_SETTLE_DAYS
     metrics: tuple[str, ...] = METRICS
     thresholds: Mapping[str, Thresholds] = field(default_factory=dict)
     good_outcomes: tuple[Any, ...] | None = None
@@ -115,6 +121,7 @@ class MonitoringPlan:
             "version": self.version,
             "cadence": self.cadence,
             "start": None if self.start is None else self.start.isoformat(),
+            "settle_days": self.settle_days,
             "metrics": list(self.metrics),
             "thresholds": {
                 name: {"amber": t.amber, "red": t.red} for name, t in self.thresholds.items()
@@ -139,6 +146,7 @@ class MonitoringPlan:
             version=_text(raw, "version", required=True, limit=64) or "",
             cadence=cadence(raw.get("cadence", "quarterly")),
             start=_day(raw.get("start")),
+            settle_days=_settle_days(raw.get("settle_days", DEFAULT_SETTLE_DAYS)),
             metrics=_metrics(raw.get("metrics")),
             thresholds=_thresholds(raw.get("thresholds")),
             good_outcomes=_outcomes(raw.get("good_outcomes")),
@@ -170,11 +178,11 @@ def due_periods(
 
     After a run, those ending after the last run's period end (a period the last run covered only
     in part is due again once complete). Before any run, those ending after the plan's ``start``
-    when it has one, else just the last complete period. A period is complete once ``now`` has
-    reached its end.
+    when it has one, else just the last complete period. A period is complete, and due, once
+    ``now`` is ``settle_days`` past its end.
     """
     now = utc(now, "now")
-    newest = last_complete(plan.cadence, now)
+    newest = last_complete(plan.cadence, now - timedelta(days=plan.settle_days))
     floor: datetime | None = None
     if last_run_period_end is not None:
         floor = utc(last_run_period_end, "last_run_period_end")
@@ -189,6 +197,14 @@ def due_periods(
         due.append(period)
         period = period.following()
     return due
+
+
+def _settle_days(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SETTLE_DAYS:
+        raise InvalidInput(
+            f"field 'settle_days' must be a whole number from 0 to {MAX_SETTLE_DAYS}"
+        )
+    return value
 
 
 def _text(

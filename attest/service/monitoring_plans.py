@@ -28,6 +28,8 @@ from attest.service.inventory import Inventory
 from attest.service.ledger import Ledger, Receipt
 from attest.store.base import Store
 
+MAX_PERIODS_PER_PASS = 12  # per plan: a start far back is caught up over several passes
+
 
 class MonitoringPlans:
     ledger: Ledger
@@ -143,10 +145,13 @@ class MonitoringPlans:
             if system is not None and plan.system != system:
                 continue
             where = {"system": plan.system, "version": plan.version}
+            # A period is done once a run covered it exactly after it had ended (a run of a
+            # quarter "so far" leaves it due once complete).
             windows = {
                 (r["window_from"], r["window_to"])
                 for r in self.store.table_rows(tenant, "monitoring_runs", where)
                 if any(aligned(c, r["window_from"], r["window_to"]) for c in CADENCES)
+                and r["run_at"] >= r["window_to"]
             }
             # With a start day every period since is owed until a run covers it exactly;
             # without one, the periods after the newest run's.
@@ -156,7 +161,7 @@ class MonitoringPlans:
             except Error as error:
                 done.append(where | {"error": str(error)})
                 continue
-            for period in due:
+            for period in due[:MAX_PERIODS_PER_PASS]:  # a long backlog: the rest next time
                 try:
                     document = self.run(
                         tenant,
@@ -171,6 +176,11 @@ class MonitoringPlans:
                 except Error as error:
                     done.append(where | {"period": period.label, "error": str(error)})
                     break  # the later periods would fail alike
+                except Exception as error:  # noqa: BLE001 - the tenant's other plans still run
+                    # Not Attest's own error: its text may quote a statement's values.
+                    failure = f"{type(error).__name__} (not Attest's own error; see the server)"
+                    done.append(where | {"period": period.label, "error": failure})
+                    break
                 done.append(
                     where
                     | {

@@ -66,6 +66,8 @@ BAD_PLANS = {
     "unknown field": ({"frequency": "monthly"}, "field 'frequency' is not a plan field"),
     "cadence": ({"cadence": "daily"}, "field 'cadence' must be one of weekly, monthly"),
     "start": ({"start": "2026-02-30"}, "field 'start' must be a date"),
+    "settle days": ({"settle_days": 93}, "field 'settle_days' must be a whole number from 0"),
+    "settle days text": ({"settle_days": "1"}, "field 'settle_days' must be a whole number"),
     "metric": ({"metrics": ["gini"]}, "field 'metrics': 'gini' is not one of"),
     "no metrics": ({"metrics": []}, "field 'metrics' must be a non-empty list"),
     "twice": ({"metrics": ["psi", "psi"]}, "field 'metrics' names something twice"),
@@ -199,13 +201,16 @@ def test_alignment_and_the_last_complete_period() -> None:
 
 def test_a_plan_never_run_and_without_a_start_owes_the_last_complete_period() -> None:
     assert labels(due_periods(plan(), None, at(2026, 11, 27))) == ["2026-Q3"]
-    assert labels(due_periods(plan(cadence="monthly"), None, at(2026, 3, 1))) == ["2026-02"]
-    # the instant a period ends it is complete
-    assert labels(due_periods(plan(), None, at(2026, 10, 1))) == ["2026-Q3"]
+    assert labels(due_periods(plan(cadence="monthly"), None, at(2026, 3, 2))) == ["2026-02"]
+    # a period is due a day after it ends by default, the instant it ends with no settling
+    assert labels(due_periods(plan(), None, at(2026, 10, 1, 23))) == ["2026-Q2"]
+    assert labels(due_periods(plan(), None, at(2026, 10, 2))) == ["2026-Q3"]
+    assert labels(due_periods(plan(settle_days=0), None, at(2026, 10, 1))) == ["2026-Q3"]
+    assert labels(due_periods(plan(settle_days=10), None, at(2026, 10, 10))) == ["2026-Q2"]
 
 
 def test_a_plan_with_a_start_owes_every_complete_period_since() -> None:
-    monthly = plan(cadence="monthly", start="2027-11-15")
+    monthly = plan(cadence="monthly", start="2027-11-15", settle_days=0)
     assert labels(due_periods(monthly, None, at(2028, 3, 1))) == [
         "2027-11",  # the period the start falls in is covered whole
         "2027-12",
@@ -217,7 +222,7 @@ def test_a_plan_with_a_start_owes_every_complete_period_since() -> None:
 
 
 def test_after_a_run_the_periods_ending_after_it_are_due() -> None:
-    quarterly = plan(start="2026-01-01")
+    quarterly = plan(start="2026-01-01", settle_days=0)
     assert due_periods(quarterly, at(2026, 10, 1), at(2026, 11, 27)) == []
     assert labels(due_periods(quarterly, at(2026, 10, 1), at(2027, 1, 1))) == ["2026-Q4"]
     assert labels(due_periods(quarterly, at(2026, 4, 1), at(2027, 1, 1))) == [
@@ -228,7 +233,7 @@ def test_after_a_run_the_periods_ending_after_it_are_due() -> None:
     # a run that ended inside a period (a quarter "so far") leaves that quarter due
     assert labels(due_periods(plan(), at(2026, 12, 10), at(2027, 1, 2))) == ["2026-Q4"]
     # a last run before the plan's start: the start wins
-    assert labels(due_periods(plan(start="2026-07-01"), at(2026, 1, 1), at(2026, 10, 1))) == [
+    assert labels(due_periods(plan(start="2026-07-01"), at(2026, 1, 1), at(2026, 10, 2))) == [
         "2026-Q3"
     ]
 
@@ -245,7 +250,7 @@ def test_weekly_periods_cross_the_year_by_iso_weeks() -> None:
 
 def test_month_ends_do_not_drift() -> None:
     monthly = plan(cadence="monthly", start="2026-01-31")
-    got = due_periods(monthly, None, at(2027, 1, 1))
+    got = due_periods(monthly, None, at(2027, 1, 2))
     assert labels(got) == [f"2026-{m:02d}" for m in range(1, 13)]
     assert [p.start.date() for p in got] == [date(2026, m, 1) for m in range(1, 13)]
     assert all(a.end == b.start for a, b in zip(got, got[1:], strict=False))

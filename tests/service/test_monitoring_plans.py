@@ -186,9 +186,11 @@ def test_due_periods_are_run_once(world: dict[str, Any], tenant: str) -> None:
     runs = monitoring.runs(tenant, SYSTEM_ID)
     assert len(runs) == 2 and {r["by"] for r in runs} == {"scheduler"}
 
-    later = monitoring.run_due(tenant, datetime(2026, 10, 1, tzinfo=UTC))
+    # a period is due a day after it ends (decisions made in it may be logged overnight)
+    assert monitoring.run_due(tenant, datetime(2026, 10, 1, 23, tzinfo=UTC)) == []
+    later = monitoring.run_due(tenant, datetime(2026, 10, 2, tzinfo=UTC))
     assert [(d["period"], d["status"]) for d in later] == [("2026-Q3", "not_measurable")]
-    assert monitoring.run_due(tenant, datetime(2026, 10, 2, tzinfo=UTC)) == []
+    assert monitoring.run_due(tenant, datetime(2026, 10, 3, tzinfo=UTC)) == []
 
 
 def test_a_period_logged_by_another_runner_is_not_logged_twice(
@@ -314,3 +316,32 @@ def test_segments_give_each_group_its_counts_and_auc_as_sklearn_does(
 def _segment_value(row: dict[str, Any], feature: str) -> Any:
     value = row["inputs"][feature]
     return value if isinstance(value, int | float) else str(value)
+
+
+def test_a_run_of_a_period_so_far_leaves_it_due_once_complete(
+    world: dict[str, Any], tenant: str
+) -> None:
+    monitoring = world["monitoring"]
+    monitoring.set_plan(tenant, SYSTEM_ID, "v1", {"start": "2026-07-01"}, by="mrm-2")
+    # run by hand while the quarter is still running (the ledger's clock is 2 July)
+    early = monitoring.run(tenant, SYSTEM_ID, "v1", period=parse_period("2026-Q3"), by="mrm-1")
+    assert early["period"]["label"] == "2026-Q3"
+    done = monitoring.run_due(tenant, datetime(2026, 10, 2, tzinfo=UTC))
+    assert [d["period"] for d in done] == ["2026-Q3"]  # judged again on the whole quarter
+
+
+def test_a_long_backlog_is_caught_up_over_several_passes(
+    world: dict[str, Any], tenant: str
+) -> None:
+    monitoring = world["monitoring"]
+    fields = {"cadence": "weekly", "start": "2026-01-05", "metrics": ["psi"]}
+    monitoring.set_plan(tenant, SYSTEM_ID, "v1", fields, by="mrm-2")
+    # 5 January is the Monday of ISO week 2; on 6 July week 27 ended only hours before (not
+    # settled), so weeks 2 to 26 are due: 25 of them, 12 a pass
+    now = datetime(2026, 7, 6, tzinfo=UTC)
+    first = monitoring.run_due(tenant, now)
+    assert [d["period"] for d in first] == [f"2026-W{w:02d}" for w in range(2, 14)]
+    second = monitoring.run_due(tenant, now)
+    assert [d["period"] for d in second] == [f"2026-W{w:02d}" for w in range(14, 26)]
+    assert [d["period"] for d in monitoring.run_due(tenant, now)] == ["2026-W26"]
+    assert monitoring.run_due(tenant, now) == []
