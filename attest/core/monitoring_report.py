@@ -73,7 +73,10 @@ def monitoring_document(
                 "reason": "the period's counts have no such feature",
             }
             continue
-        result: dict[str, Any] = {"status": None}
+        result: dict[str, Any] = {
+            "status": NOT_MEASURABLE,
+            "reason": "csi is not among the plan's metrics",
+        }
         if "csi" in metrics:
             stability = characteristic_stability_index(
                 reference, current, feature=name, thresholds=lines["csi"]

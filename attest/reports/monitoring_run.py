@@ -1,5 +1,5 @@
 """One monitoring run as the page and the report show it: the run, its document and alerts,
-and the runs before it that the stability chart draws.
+and the runs of its version before it (by period) that the stability chart draws.
 
 The page and the PDF report load a run through here, so a report is the page of that run.
 """
@@ -35,6 +35,10 @@ def run_label(run: dict[str, Any]) -> str:
     return day(run.get("window_from") or run.get("run_at"))
 
 
+def _period_order(run: dict[str, Any]) -> tuple[Any, ...]:
+    return (run.get("window_from") or run["run_at"], run["idx"])
+
+
 def load(runtime: Any, tenant: str, system: str, run_id: str | None = None) -> MonitoringView:
     """The system's runs and ``run_id`` (the newest when None); NotFound for another run id."""
     found = runtime.inventory.system(tenant, system)
@@ -47,11 +51,14 @@ def load(runtime: Any, tenant: str, system: str, run_id: str | None = None) -> M
             raise NotFound("this system has no such monitoring run")
     if not runs:
         return MonitoringView(about, found, runs)
-    shown = runs[position : position + MAX_RUNS][::-1]  # up to this run, oldest first
-    history = [
-        (run_label(r), runtime.monitoring.document(tenant, system, r["run_id"])) for r in shown
-    ]
     run = runs[position]
+    # The chart compares like with like: runs of the shown run's version (judged against the same
+    # reference), in the order of their periods, up to the shown one.
+    same = sorted((r for r in runs if r["version"] == run["version"]), key=_period_order)
+    upto = same[: same.index(run) + 1][-MAX_RUNS:]
+    history = [
+        (run_label(r), runtime.monitoring.document(tenant, system, r["run_id"])) for r in upto
+    ]
     alerts = sorted(
         (a for a in runtime.monitoring.alerts(tenant, system) if a["run_id"] == run["run_id"]),
         key=lambda a: a["number"],

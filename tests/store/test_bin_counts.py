@@ -339,3 +339,24 @@ def test_a_number_logged_as_anything_else_counts_as_missing_on_every_store(
         assert {r["bin"]: r["n"] for r in got}[missing] == (2 if feature == "amount" else 1)
     document = sql.monitoring.run(tenant, SYSTEM_ID, "v2", since=None, until=None, by="x")
     assert document["features"]["amount"]["data_quality"]["missing_rate"]["value"] == 2 / 30
+
+
+def test_entries_that_sum_nothing_move_the_watermark_and_later_decisions_still_count(
+    worlds: tuple[World, World], tenant: str
+) -> None:
+    sql, memory = worlds
+    rng = random.Random(6)
+    reference = [_applicant(rng) for _ in range(200)]
+    profile, _same = _both(worlds, lambda w: w.profile(reference, 10))
+    first = [_applicant(rng) for _ in range(30)]
+    _both(worlds, lambda w: w.ingest(first, "a-", DAY0))
+    _assert_same(sql, memory, profile)
+    # a plan entry: the sets are stale by one entry that holds no decision or outcome
+    _both(worlds, lambda w: w.monitoring.set_plan(tenant, SYSTEM_ID, "v1", {}, by="mrm"))
+    size = sql.ledger.latest_checkpoint(tenant).size
+    _assert_same(sql, memory, profile)
+    assert set(_cached_sets(sql.store, tenant).values()) == {size}
+    later = [_applicant(rng) for _ in range(20)]
+    _both(worlds, lambda w: w.ingest(later, "b-", DAY0 + timedelta(days=1)))
+    _both(worlds, lambda w: w.outcomes([{"decision_id": "a-1", "outcome": "bad"}], LATER))
+    _assert_same(sql, memory, profile)

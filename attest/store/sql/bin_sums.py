@@ -149,6 +149,7 @@ class _BinCountSet:
             which,
             "d.tenant, d.decision_id, d.inputs, d.score, d.label, d.decided_at, d.logged_at",
             " AND d.system = :system AND d.model_version = :version",
+            self.dialect,
         )
         inner = (
             f"SELECT {value} AS v, {probability} AS p, {segment_value} AS sv, "

@@ -45,12 +45,15 @@ _OUTCOME_AT_WATERMARK = (
     "(SELECT NULLIF(CAST(o.outcome AS TEXT), 'null') FROM outcomes o WHERE o.tenant = d.tenant "
     "AND o.decision_id = d.decision_id AND o.idx < :watermark ORDER BY o.idx DESC LIMIT 1)"
 )
-# Driven from the few new outcomes (by their log index), not from every older decision.
+# Driven from the few new outcomes (by their log index), not from every older decision. SQLite
+# would rather read every outcome of the tenant in decision order (for the DISTINCT) than look
+# up the few new ones by their index: it is told which index to use.
 _MOVED = (
-    "(SELECT DISTINCT o.decision_id FROM outcomes o WHERE o.tenant = :tenant "
+    "(SELECT DISTINCT o.decision_id FROM outcomes o{hint} WHERE o.tenant = :tenant "
     "AND o.idx >= :watermark) m JOIN decisions d ON d.tenant = :tenant "
     "AND d.decision_id = m.decision_id AND d.idx < :watermark"
 )
+_BY_LOG_INDEX = {"sqlite": " INDEXED BY ix_outcomes_tenant_idx"}
 
 
 class CachedSet(Protocol):
@@ -71,11 +74,12 @@ class CachedSet(Protocol):
         ...
 
 
-def decisions_for(which: str, columns: str, where: str) -> str:
+def decisions_for(which: str, columns: str, where: str, dialect: str) -> str:
     """The decisions a fill of kind ``which`` sums, as a subquery ``d`` with ``outcome_key`` (the
     outcome's JSON text then, NULL when none) beside ``columns``; ``:tenant`` and ``:watermark``
     are bound by the caller, and ``where`` narrows to the set's decisions (``AND ...``)."""
-    source = _MOVED if which in (MOVED_OUT, MOVED_IN) else "decisions d"
+    moved = _MOVED.format(hint=_BY_LOG_INDEX.get(dialect, ""))
+    source = moved if which in (MOVED_OUT, MOVED_IN) else "decisions d"
     condition = " AND d.idx >= :watermark" if which == NEW else ""
     outcome_key = _OUTCOME_AT_WATERMARK if which == MOVED_OUT else _OUTCOME_NOW
     return (
@@ -120,6 +124,10 @@ def _bring_up_to_date(conn: Connection, tenant: str, cached: CachedSet) -> None:
     ).first()
     if found is not None and found.watermark == size:
         return
+    if found is not None and not _summed_since(conn, tenant, found.watermark):
+        # Only entries no cache sums (runs, reviews, plans...) were appended: nothing to add.
+        conn.execute(update(header).where(*this_set).values(watermark=size))
+        return
     if found is None or found.delta_rows > max(found.built_rows, COMPACT_AFTER):
         cached.drop(conn)
         rows = cached.fill(conn, ALL, 0)
@@ -132,6 +140,18 @@ def _bring_up_to_date(conn: Connection, tenant: str, cached: CachedSet) -> None:
     conn.execute(
         update(header).where(*this_set).values(watermark=size, delta_rows=found.delta_rows + rows)
     )
+
+
+def _summed_since(conn: Connection, tenant: str, watermark: int) -> bool:
+    """Whether a decision or an outcome was logged at or after ``watermark`` (each a lookup in
+    the (tenant, idx) indexes: a set is often stale only by the run entries logged since)."""
+    for table in (t.decisions, t.outcomes):
+        found = conn.execute(
+            select(table.c.idx).where(table.c.tenant == tenant, table.c.idx >= watermark).limit(1)
+        ).first()
+        if found is not None:
+            return True
+    return False
 
 
 @contextmanager

@@ -193,6 +193,7 @@ class _GroupSumSet:
             which,
             "d.tenant, d.decision_id, d.logged_at, d.label, d.score",
             " AND d.system = :system",
+            self.dialect,
         )
         targets = ["tenant", "system", "attributes", "day", "label", "outcome"]
         values = [":v_tenant", ":v_system", ":v_key", day, "d.label", "d.outcome_key"]
