@@ -100,11 +100,10 @@ class Monitoring(MonitoringPlans):
         """The reference is the version's own decisions made in [since, until) (decision time, as
         runs count them)."""
         rows = [
-            ReferenceRow(r["inputs"] or {}, r["score"], r["outcome"])
-            for r in self.store.table_rows(
-                tenant, "decisions", {"system": system, "model_version": version}
+            ReferenceRow(inputs or {}, score, outcome)
+            for inputs, score, outcome in self.store.reference_rows(
+                tenant, system, version, since, until
             )
-            if since <= (r.get("decided_at") or r["logged_at"]) < until
         ]
         source = {"kind": "window", "from": format_time(since), "to": format_time(until)}
         return self.set_profile(

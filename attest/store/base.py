@@ -289,6 +289,13 @@ class BinQuery:
 
 
 class MonitoringStore(Protocol):
+    def reference_rows(
+        self, tenant: str, system: str, version: str, since: datetime, until: datetime
+    ) -> list[tuple[Any, Any, Any]]:
+        """``(inputs, score, outcome)`` of the version's decisions made in [since, until)
+        (decision time, as ``bin_aggregates`` windows it), in log order."""
+        ...
+
     def bin_aggregates(self, tenant: str, query: BinQuery) -> list[dict[str, Any]]:
         """One row per bin: ``bin`` (its index), the sums ``attest.core.bins`` names, and
         ``selected`` (decisions with a favourable label); with ``per_day`` also ``day``, the

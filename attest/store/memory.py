@@ -360,6 +360,19 @@ class MemoryStore:
                         s["above"] += w
         return [dict(zip(query.attributes, group, strict=True)) | s for group, s in sums.items()]
 
+    def reference_rows(
+        self, tenant: str, system: str, version: str, since: datetime, until: datetime
+    ) -> list[tuple[Any, Any, Any]]:
+        log = self._log(tenant)
+        rows = [] if log is None else list(log.tables.get("decisions", {}).values())
+        return [
+            (d["inputs"], d.get("score"), d.get("outcome"))
+            for d in sorted(rows, key=lambda d: d["idx"])
+            if d["system"] == system
+            and d["model_version"] == version
+            and since <= _moment(d) < until
+        ]
+
     def bin_aggregates(self, tenant: str, query: BinQuery) -> list[dict[str, Any]]:
         """The same per-bin sums as the SQL store, counted row by row (the oracle)."""
         log = self._log(tenant)

@@ -360,3 +360,24 @@ def test_entries_that_sum_nothing_move_the_watermark_and_later_decisions_still_c
     _both(worlds, lambda w: w.ingest(later, "b-", DAY0 + timedelta(days=1)))
     _both(worlds, lambda w: w.outcomes([{"decision_id": "a-1", "outcome": "bad"}], LATER))
     _assert_same(sql, memory, profile)
+
+
+def test_reference_rows_are_the_windows_decisions_by_decision_time(
+    worlds: tuple[World, World], tenant: str
+) -> None:
+    sql, memory = worlds
+    rng = random.Random(2)
+    people = [_applicant(rng) for _ in range(100)]
+    for number, decided in enumerate(DECIDED):
+        batch = people[number * 20 : (number + 1) * 20]
+        _both(worlds, lambda w, b=batch, d=decided, n=number: w.ingest(b, f"b{n}-", d))
+    outcomes = [{"decision_id": f"b0-{i}", "outcome": "good"} for i in range(5)]
+    _both(worlds, lambda w: w.outcomes(outcomes, LATER))
+    for since, until in WINDOWS:
+        if since is None or until is None:
+            continue
+        got = sql.store.reference_rows(tenant, SYSTEM_ID, "v1", since, until)
+        want = memory.store.reference_rows(tenant, SYSTEM_ID, "v1", since, until)
+        assert got == want, f"{since} to {until}"
+    day = sql.store.reference_rows(tenant, SYSTEM_ID, "v1", DAY0, DAY0 + timedelta(days=1))
+    assert len(day) == 20 and [o for _i, _s, o in day[:6]] == ["good"] * 5 + [None]

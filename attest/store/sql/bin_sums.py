@@ -19,16 +19,17 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, delete, text
+from sqlalchemy import Connection, Engine, Table, delete, func, select, text
 
 from attest.core.bins import NUMERIC, Binning
 from attest.store.base import BinQuery
 from attest.store.sql import tables as t
 from attest.store.sql.day_cache import (
     DayRange,
+    bound,
     cached_days,
     day_sql,
     days_sql,
@@ -65,6 +66,20 @@ _FENCE = {False: " LIMIT -1 OFFSET 0", True: " OFFSET 0"}  # SQLite, PostgreSQL
 class SqlBins:
     engine: Engine
     _dialect: str
+
+    def reference_rows(
+        self, tenant: str, system: str, version: str, since: datetime, until: datetime
+    ) -> list[tuple[Any, Any, Any]]:
+        d = t.decisions
+        moment = func.coalesce(d.c.decided_at, d.c.logged_at)
+        statement = (
+            select(d.c.inputs, d.c.score, d.c.outcome)
+            .where(d.c.tenant == tenant, d.c.system == system, d.c.model_version == version)
+            .where(moment >= bound(self._dialect, since), moment < bound(self._dialect, until))
+            .order_by(d.c.idx)
+        )
+        with transaction(self.engine, write=False) as conn:
+            return [(row.inputs, row.score, row.outcome) for row in conn.execute(statement)]
 
     def bin_aggregates(self, tenant: str, query: BinQuery) -> list[dict[str, Any]]:
         days, edges = cached_days(query.since, query.until)

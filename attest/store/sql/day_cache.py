@@ -220,10 +220,10 @@ def window_sql(
     where = ""
     if since is not None:
         where += f" AND {column} >= :since"
-        params["since"] = _bound(dialect, since)
+        params["since"] = bound(dialect, since)
     if until is not None:
         where += f" AND {column} < :until"
-        params["until"] = _bound(dialect, until)
+        params["until"] = bound(dialect, until)
     return where
 
 
@@ -248,7 +248,7 @@ def _day_on_or_after(moment: datetime) -> int:
     return day if start_of(day) == as_utc(moment) else day + 1
 
 
-def _bound(dialect: str, moment: datetime) -> datetime | str:
+def bound(dialect: str, moment: datetime) -> datetime | str:
     """A time to compare with stored ones. SQLite compares text: its times are stored as UTC
     wall time with six decimals, so the bound is written the same way (an offset suffix would
     make an equal time compare as smaller)."""
