@@ -13,6 +13,7 @@ alone, since a database error's text can carry the values of a statement.
 from __future__ import annotations
 
 import logging
+import random
 import threading
 from datetime import UTC, datetime
 
@@ -32,7 +33,8 @@ class DuePlans:
     ) -> None:
         self.runtime = runtime
         self.interval = interval
-        self.first_after = min(first_after, interval)
+        # Workers started together would otherwise pass in lockstep and race for every period.
+        self.first_after = min(first_after + random.uniform(0, first_after / 2), interval)
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._loop, name="attest-due-plans", daemon=True)
 

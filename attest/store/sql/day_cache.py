@@ -101,15 +101,17 @@ def refresh(engine: Engine, tenant: str, cached: CachedSet) -> None:
         size = conn.scalar(select(t.logs.c.size).where(t.logs.c.tenant == tenant)) or 0
         if conn.scalar(select(header.c.watermark).where(*this_set)) == size:
             return
-    for attempt in range(RETRIES):
+    for _attempt in range(RETRIES):
         try:
             with _snapshot(engine) as conn:
                 _bring_up_to_date(conn, tenant, cached)
             return
         except (IntegrityError, OperationalError) as error:
             # Another run refreshed the same set at the same moment (PostgreSQL refuses the
-            # second writer of the header row, or of its first insert): its work is ours.
-            if attempt == RETRIES - 1 or not _lost_race(error):
+            # second writer of the header row, or of its first insert): its work is ours. After
+            # losing every try the set is as the last winner left it, complete up to its
+            # watermark, and is read as it is rather than failing the run.
+            if not _lost_race(error):
                 raise
 
 
