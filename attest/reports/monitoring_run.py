@@ -36,7 +36,8 @@ def run_label(run: dict[str, Any]) -> str:
 
 
 def _period_order(run: dict[str, Any]) -> tuple[Any, ...]:
-    return (run.get("window_from") or run["run_at"], run["idx"])
+    """By the end of the period a run judged (what it knew up to), then by when it was logged."""
+    return (run.get("window_to") or run["run_at"], run["idx"])
 
 
 def load(runtime: Any, tenant: str, system: str, run_id: str | None = None) -> MonitoringView:
@@ -53,7 +54,7 @@ def load(runtime: Any, tenant: str, system: str, run_id: str | None = None) -> M
         return MonitoringView(about, found, runs)
     run = runs[position]
     # The chart compares like with like: runs of the shown run's version (judged against the same
-    # reference), in the order of their periods, up to the shown one.
+    # reference), in the order their periods end, up to the shown one.
     same = sorted((r for r in runs if r["version"] == run["version"]), key=_period_order)
     upto = same[: same.index(run) + 1][-MAX_RUNS:]
     history = [

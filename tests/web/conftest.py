@@ -6,12 +6,14 @@ import re
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from attest.api import create_app
 from attest.runtime import Runtime
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, Server, need_browser
 from tests.web.seed import PASSWORD, make_runtime, seed, seed_fairness, seed_monitoring
 
 with warnings.catch_warnings():
@@ -91,3 +93,26 @@ def as_user(app_client: Callable[..., TestClient]) -> Callable[[str], TestClient
 @pytest.fixture
 def home(seeded: Runtime) -> Path:
     return seeded.settings.home
+
+
+# -- the browser tests (tests/web/browser.py): each browser test module provides ``server`` ------
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    need_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any, server: Server) -> Iterator[Any]:
+    context = browser.new_context(base_url=server.url, accept_downloads=True)
+    opened = context.new_page()
+    opened.set_default_timeout(10_000)
+    yield opened
+    context.close()

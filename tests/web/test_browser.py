@@ -8,20 +8,14 @@ browser fails the run instead.
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from attest.api import create_app
-from attest.runtime import Runtime
+from tests.web.browser import Server, need_browser, serve, sign_in
 from tests.web.seed import (
     ATTRIBUTIONS,
     BANK_A,
@@ -29,7 +23,6 @@ from tests.web.seed import (
     BANK_B_NAME,
     BANK_C,
     LENDING,
-    PASSWORD,
     PERSONAL,
     REASONS,
     SURNAMES,
@@ -40,75 +33,12 @@ from tests.web.seed import (
     tamper,
 )
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-REQUIRE_BROWSER = os.environ.get("ATTEST_TEST_REQUIRE_BROWSER", "") not in ("", "0")
-
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("web-browser")]
-
-
-def _browser_missing() -> str | None:
-    if not CHROMIUM.exists():
-        return f"{CHROMIUM} is not installed (apt-get install chromium)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed (pip install -e '.[dev]')"
-    return None
-
-
-def _need_browser() -> None:
-    missing = _browser_missing()
-    if missing is None:
-        return
-    if REQUIRE_BROWSER:
-        pytest.fail(f"browser tests are required (ATTEST_TEST_REQUIRE_BROWSER) but {missing}")
-    pytest.skip(f"browser tests skipped: {missing}")
-
-
-@dataclass
-class Server:
-    url: str
-    runtime: Runtime
-
-
-def _serve(app: Any) -> Iterator[str]:
-    import uvicorn
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        app, log_level="warning", access_log=False, lifespan="off", ws="none", http="h11"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    _need_browser()
+    need_browser()
     runtime = make_runtime(tmp_path_factory.mktemp("browser") / "home")
     seed(runtime)
     seed_fairness(runtime)
@@ -116,35 +46,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ATTEST_WEB_SECURE_COOKIES", "false")  # plain HTTP on loopback
         app = create_app(runtime)
-    for url in _serve(app):
+    for url in serve(app):
         yield Server(url, runtime)
     runtime.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    _need_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser: Any, server: Server) -> Iterator[Any]:
-    context = browser.new_context(base_url=server.url)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
-
-def _sign_in(page: Any, username: str = "alice", password: str = PASSWORD) -> None:
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_an_officer_goes_from_the_inventory_to_a_verified_decision(
@@ -152,9 +56,9 @@ def test_an_officer_goes_from_the_inventory_to_a_verified_decision(
 ) -> None:
     page.goto("/")
     assert page.url.endswith("/login")  # no session: sign in first
-    _sign_in(page, password="not the password")
+    sign_in(page, password="not the password")
     assert page.locator(".error").inner_text() == "Wrong username or password."
-    _sign_in(page)
+    sign_in(page)
 
     # The inventory: only the bank the officer may reach.
     page.wait_for_url(re.compile(r"/$"))
@@ -216,7 +120,7 @@ def test_an_officer_goes_from_the_inventory_to_a_verified_decision(
 
 def test_a_tampered_entry_shows_the_failure_badge(page: Any, server: Server) -> None:
     page.goto("/login")
-    _sign_in(page)
+    sign_in(page)
     page.wait_for_url(re.compile(r"/$"))
     page.goto("/tenants/bank-a/decisions/a-tamper")
     assert page.locator("#proof-badge").inner_text().startswith("✔ Verified in checkpoint")
@@ -233,7 +137,7 @@ def test_a_tampered_entry_shows_the_failure_badge(page: Any, server: Server) -> 
 
 def test_a_compliance_officer_signs_off_a_flagged_bias_run(page: Any, server: Server) -> None:
     page.goto("/login")
-    _sign_in(page, "cora")
+    sign_in(page, "cora")
     page.wait_for_url(re.compile(r"/$"))
     page.get_by_role("link", name="Consumer lending").click()
     page.wait_for_url(re.compile(r"/systems/consumer-lending$"))

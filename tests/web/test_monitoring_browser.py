@@ -18,6 +18,7 @@ import pytest
 
 from attest.api import create_app
 from attest.charts.monitoring import TITLES
+from tests.web.browser import Server, need_browser, serve, sign_in
 from tests.web.seed import (
     BANK_C,
     LENDING,
@@ -28,14 +29,13 @@ from tests.web.seed import (
     seed_fairness,
     seed_monitoring,
 )
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, Server, _need_browser, _serve, _sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("web-browser")]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    _need_browser()
+    need_browser()
     runtime = make_runtime(tmp_path_factory.mktemp("monitoring-browser") / "home")
     seed(runtime)
     seed_fairness(runtime)
@@ -53,34 +53,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ATTEST_WEB_SECURE_COOKIES", "false")  # plain HTTP on loopback
         app = create_app(runtime)
-    for url in _serve(app):
+    for url in serve(app):
         yield Server(url, runtime)
     runtime.close()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    _need_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser: Any, server: Server) -> Iterator[Any]:
-    context = browser.new_context(base_url=server.url, accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
-
 def _open_monitoring(page: Any) -> None:
     page.goto("/login")
-    _sign_in(page, "rhea")
+    sign_in(page, "rhea")
     page.wait_for_url(re.compile(r"/$"))
     page.get_by_role("link", name="Consumer lending").click()
     page.wait_for_url(re.compile(r"/systems/consumer-lending$"))
