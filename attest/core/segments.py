@@ -20,13 +20,11 @@ from attest.core.drift import (
     AUC_THRESHOLDS,
     GREEN,
     KS_THRESHOLDS,
-    NOT_MEASURABLE,
     RED,
     Thresholds,
     approval_rate,
-    auc,
-    ks_discrimination,
 )
+from attest.core.ranking_power import ranking_power
 from attest.errors import InvalidInput
 
 _RANK = {GREEN: 0, AMBER: 1, RED: 2}
@@ -87,23 +85,11 @@ def _segment(
     auc_thresholds: Thresholds,
 ) -> dict[str, Any]:
     decisions = counts.total("n")
-    labelled = counts.total("labelled")
-    ks = ks_discrimination(counts, thresholds=ks_thresholds)
-    ranking = auc(counts, thresholds=auc_thresholds)
-    judged = [s for s in (ks.status, ranking.status) if s in _RANK]
+    power = ranking_power(counts, ks_thresholds=ks_thresholds, auc_thresholds=auc_thresholds)
     result: dict[str, Any] = {
         "segment": label,
         "decisions": decisions,
         "share": decisions / total if total > 0 else None,
         "approval_rate": approval_rate(approved, decisions).to_json(),
-        "labelled": labelled,
-        "bad_rate": counts.total("events") / labelled if labelled > 0 else None,
-        "ks": ks.to_json(),
-        "auc": ranking.to_json(),
     }
-    if judged:
-        result["status"] = max(judged, key=lambda s: _RANK[s])
-    else:
-        result["status"] = NOT_MEASURABLE
-        result["reason"] = ranking.reason or ks.reason
-    return result
+    return result | power

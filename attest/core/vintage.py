@@ -21,12 +21,10 @@ from attest.core.drift import (
     AUC_THRESHOLDS,
     GREEN,
     KS_THRESHOLDS,
-    NOT_MEASURABLE,
     RED,
     Thresholds,
-    auc,
-    ks_discrimination,
 )
+from attest.core.ranking_power import ranking_power
 from attest.errors import InvalidInput
 
 _RANK = {GREEN: 0, AMBER: 1, RED: 2}
@@ -76,27 +74,14 @@ def _vintage(
     month: str, counts: BinCounts, ks_thresholds: Thresholds, auc_thresholds: Thresholds
 ) -> dict[str, Any]:
     decisions = counts.total("n")
-    labelled = counts.total("labelled")
-    events = counts.total("events")
-    ks = ks_discrimination(counts, thresholds=ks_thresholds)
-    ranking = auc(counts, thresholds=auc_thresholds)
-    judged = [s for s in (ks.status, ranking.status) if s in _RANK]
+    power = ranking_power(counts, ks_thresholds=ks_thresholds, auc_thresholds=auc_thresholds)
     vintage: dict[str, Any] = {
         "month": month,
         "decisions": decisions,
-        "labelled": labelled,
-        "maturity": labelled / decisions if decisions > 0 else None,
-        "bad_rate": events / labelled if labelled > 0 else None,
-        "ks": ks.to_json(),
-        "auc": ranking.to_json(),
-    }
-    if judged:
-        vintage["status"] = max(judged, key=lambda s: _RANK[s])
-    else:
-        vintage["status"] = NOT_MEASURABLE
-        vintage["reason"] = (
-            "no decisions in this month" if decisions <= 0 else ranking.reason or ks.reason
-        )
+        "maturity": power["labelled"] / decisions if decisions > 0 else None,
+    } | power
+    if decisions <= 0:
+        vintage["reason"] = "no decisions in this month"
     return vintage
 
 
