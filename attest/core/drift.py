@@ -1,9 +1,11 @@
-"""Ongoing-monitoring metrics over ``BinCounts``: stability (PSI / CSI), discrimination (KS, AUC /
-Gini), data quality and decision rates, each with a green / amber / red status (catalogue §7).
+"""Ongoing-monitoring metrics over ``BinCounts``: discrimination (KS, AUC / Gini), data quality
+and decision rates, each with a green / amber / red status (catalogue §7), and the status bands
+every monitoring metric is judged by.
 
-Calibration (Brier, Hosmer–Lemeshow, observed vs predicted by band, rank ordering) is in
-``attest.core.calibration``. Every function reads only per-bin sums, so a period counted in SQL,
-or merged from days and partitions, gives the same result as counting its rows here.
+Stability (PSI / CSI) is in ``attest.core.stability``; calibration (Brier, Hosmer–Lemeshow,
+observed vs predicted by band, rank ordering) in ``attest.core.calibration``. Every function reads
+only per-bin sums, so a period counted in SQL, or merged from days and partitions, gives the same
+result as counting its rows here.
 
 A metric whose inputs are empty is never 0: its value is None, its status ``NOT_MEASURABLE`` and
 ``reason`` says why (no reference mass, no labelled rows, no events, no non-events...).
@@ -57,11 +59,6 @@ GREEN = "green"
 AMBER = "amber"
 RED = "red"
 NOT_MEASURABLE = "not_measurable"
-DEFAULT_EPSILON = 1e-4
-
-# Flags on a stability bin.
-EPSILON_APPLIED = "epsilon_applied"
-NO_REFERENCE_MASS = "no_reference_mass"
 
 
 @dataclass(frozen=True)
@@ -108,180 +105,11 @@ def status(value: float | None, thresholds: Thresholds) -> str:
     return AMBER if value <= thresholds.amber else GREEN
 
 
-def _thresholds_json(thresholds: Thresholds | None) -> dict[str, Any] | None:
+def thresholds_to_json(thresholds: Thresholds | None) -> dict[str, Any] | None:
     return None if thresholds is None else thresholds.to_json()
 
 
-# --- stability: PSI and CSI -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StabilityBin:
-    """One bin's reference and current mass and its term of the index."""
-
-    label: str
-    reference: float
-    current: float
-    reference_share: float
-    current_share: float
-    contribution: float
-    flags: tuple[str, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "label": self.label,
-            "reference": self.reference,
-            "current": self.current,
-            "reference_share": self.reference_share,
-            "current_share": self.current_share,
-            "contribution": self.contribution,
-            "flags": list(self.flags),
-        }
-
-
-@dataclass(frozen=True)
-class StabilityResult:
-    """PSI of the score or CSI of one feature (``metric`` says which), bin by bin.
-
-    ``smoothed_bins``: bins where a zero share was replaced by ``epsilon``. ``no_reference_bins``:
-    bins that hold current rows but had no reference mass, with their current share (the
-    epsilon makes their term finite, it does not make them go away). ``unseen_share``: the
-    current share of categories the reference never had (categorical binnings only).
-    """
-
-    metric: Literal["psi", "csi"]
-    feature: str | None
-    value: float | None
-    status: str
-    reason: str | None
-    epsilon: float
-    include_missing: bool
-    reference_n: float
-    current_n: float
-    smoothed_bins: tuple[str, ...]
-    no_reference_bins: tuple[tuple[str, float], ...]
-    unseen_share: float | None
-    thresholds: Thresholds
-    bins: tuple[StabilityBin, ...]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "metric": self.metric,
-            "feature": self.feature,
-            "value": self.value,
-            "status": self.status,
-            "reason": self.reason,
-            "epsilon": self.epsilon,
-            "include_missing": self.include_missing,
-            "reference_n": self.reference_n,
-            "current_n": self.current_n,
-            "smoothed_bins": list(self.smoothed_bins),
-            "no_reference_bins": [
-                {"label": label, "current_share": share} for label, share in self.no_reference_bins
-            ],
-            "unseen_share": self.unseen_share,
-            "thresholds": self.thresholds.to_json(),
-            "bins": [b.to_json() for b in self.bins],
-        }
-
-
-def population_stability_index(
-    reference: BinCounts,
-    current: BinCounts,
-    *,
-    epsilon: float = DEFAULT_EPSILON,
-    include_missing: bool = True,
-    thresholds: Thresholds = PSI_THRESHOLDS,
-) -> StabilityResult:
-    """``PSI = Σ_i (c_i − r_i)·ln(c_i / r_i)`` over the shares ``r`` (reference) and ``c``
-    (current) of each bin (MON-PSI): a symmetrised Kullback–Leibler divergence, ≥ 0.
-
-    A zero share is floored at ``epsilon`` (on proportions, not renormalised) when the other
-    side has mass; a bin empty on both sides contributes 0. The missing bin is a bin like any
-    other unless ``include_missing`` is False (then the shares are of non-missing rows).
-    """
-    return _stability("psi", None, reference, current, epsilon, include_missing, thresholds)
-
-
-def characteristic_stability_index(
-    reference: BinCounts,
-    current: BinCounts,
-    *,
-    feature: str,
-    epsilon: float = DEFAULT_EPSILON,
-    include_missing: bool = True,
-    thresholds: Thresholds = CSI_THRESHOLDS,
-) -> StabilityResult:
-    """The PSI formula on one input feature's bins (MON-CSI variant (a)), named ``feature``."""
-    if not isinstance(feature, str) or not feature:
-        raise InvalidInput("feature: must be a non-empty name")
-    return _stability("csi", feature, reference, current, epsilon, include_missing, thresholds)
-
-
-def _stability(
-    metric: Literal["psi", "csi"],
-    feature: str | None,
-    reference: BinCounts,
-    current: BinCounts,
-    epsilon: float,
-    include_missing: bool,
-    thresholds: Thresholds,
-) -> StabilityResult:
-    _same_binning(reference, current)
-    if isinstance(epsilon, bool) or not isinstance(epsilon, int | float) or not 0 < epsilon < 1:
-        raise InvalidInput("epsilon: must be a number strictly between 0 and 1")
-    binning = reference.binning
-    indices = [
-        i for i in range(len(binning.labels)) if include_missing or i != binning.missing_index
-    ]
-    ref_n = reference.total("n", indices)
-    cur_n = current.total("n", indices)
-    reason = None
-    if ref_n <= 0:
-        reason = "no reference mass: the reference counts are empty"
-    elif cur_n <= 0:
-        reason = "no current rows in this period"
-    bins = []
-    smoothed = []
-    no_reference = []
-    for i in indices if reason is None else ():
-        label = binning.labels[i]
-        r, c = reference.n[i], current.n[i]
-        rs, cs = r / ref_n, c / cur_n
-        flags = []
-        if rs == 0 and cs == 0:
-            term = 0.0
-        else:
-            if rs == 0 or cs == 0:
-                flags.append(EPSILON_APPLIED)
-                smoothed.append(label)
-            if rs == 0:
-                flags.append(NO_REFERENCE_MASS)
-                no_reference.append((label, cs))
-            rr, cc = (rs if rs > 0 else epsilon), (cs if cs > 0 else epsilon)
-            term = (cc - rr) * math.log(cc / rr)
-        bins.append(StabilityBin(label, r, c, rs, cs, term, tuple(flags)))
-    value = None if reason is not None else math.fsum(b.contribution for b in bins)
-    unseen = binning.unseen_index
-    return StabilityResult(
-        metric=metric,
-        feature=feature,
-        value=value,
-        status=status(value, thresholds),
-        reason=reason,
-        epsilon=float(epsilon),
-        include_missing=include_missing,
-        reference_n=ref_n,
-        current_n=cur_n,
-        smoothed_bins=tuple(smoothed),
-        no_reference_bins=tuple(no_reference),
-        unseen_share=None if unseen is None or reason is not None else current.n[unseen] / cur_n,
-        thresholds=thresholds,
-        bins=tuple(bins),
-    )
-
-
-def _same_binning(reference: BinCounts, current: BinCounts) -> None:
+def same_binning(reference: BinCounts, current: BinCounts) -> None:
     if reference.binning != current.binning:
         raise InvalidInput("current.binning: must be the reference's binning")
 
@@ -319,7 +147,7 @@ class KsResult:
             f"{self.samples[0]}_n": self.first_n,
             f"{self.samples[1]}_n": self.second_n,
             "binning_error_bound": self.binning_error_bound,
-            "thresholds": _thresholds_json(self.thresholds),
+            "thresholds": thresholds_to_json(self.thresholds),
         }
 
 
@@ -344,7 +172,7 @@ def ks_discrimination(counts: BinCounts, *, thresholds: Thresholds = KS_THRESHOL
 def ks_two_sample(reference: BinCounts, current: BinCounts) -> KsResult:
     """``max_s |F_reference(s) − F_current(s)|`` of the score's distribution over the bin edges
     (every row of the ordered bins, outcome or not)."""
-    _same_binning(reference, current)
+    same_binning(reference, current)
     ordered = _ordered_bins(reference, "reference")
     first = [reference.n[i] for i in ordered]
     second = [current.n[i] for i in ordered]
@@ -734,12 +562,9 @@ __all__ = [
     "AMBER",
     "AUC_THRESHOLDS",
     "CSI_THRESHOLDS",
-    "DEFAULT_EPSILON",
-    "EPSILON_APPLIED",
     "GREEN",
     "KS_THRESHOLDS",
     "NOT_MEASURABLE",
-    "NO_REFERENCE_MASS",
     "PSI_THRESHOLDS",
     "RED",
     "RELATIVE_DECLINE_THRESHOLDS",
@@ -748,19 +573,17 @@ __all__ = [
     "Decline",
     "KsResult",
     "Rate",
-    "StabilityBin",
-    "StabilityResult",
     "Thresholds",
     "approval_rate",
     "auc",
-    "characteristic_stability_index",
     "data_quality",
     "hanley_mcneil_se",
     "ks_discrimination",
     "ks_two_sample",
     "override_rate",
-    "population_stability_index",
     "rate",
     "relative_decline",
+    "same_binning",
     "status",
+    "thresholds_to_json",
 ]

@@ -26,14 +26,13 @@ from attest.core.drift import (
     Thresholds,
     approval_rate,
     auc,
-    characteristic_stability_index,
     data_quality,
     ks_discrimination,
     ks_two_sample,
-    population_stability_index,
 )
 from attest.core.monitoring_plan import DEFAULT_THRESHOLDS, METRICS
 from attest.core.reference_profile import ReferenceProfile
+from attest.core.stability import characteristic_stability_index, population_stability_index
 
 _RANK = {GREEN: 0, AMBER: 1, RED: 2}
 _SCORE_METRICS = (

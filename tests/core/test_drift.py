@@ -27,25 +27,27 @@ from attest.core.drift import (
     AMBER,
     AUC_THRESHOLDS,
     CSI_THRESHOLDS,
-    EPSILON_APPLIED,
     GREEN,
     KS_THRESHOLDS,
-    NO_REFERENCE_MASS,
     NOT_MEASURABLE,
     PSI_THRESHOLDS,
     RED,
     Thresholds,
     approval_rate,
     auc,
-    characteristic_stability_index,
     data_quality,
     ks_discrimination,
     ks_two_sample,
     override_rate,
-    population_stability_index,
     rate,
     relative_decline,
     status,
+)
+from attest.core.stability import (
+    EPSILON_APPLIED,
+    NO_REFERENCE_MASS,
+    characteristic_stability_index,
+    population_stability_index,
 )
 from attest.errors import InvalidInput
 

@@ -25,14 +25,10 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from attest.core.bins import BinCounts, Binning
 from attest.core.calibration import brier_score, calibration, hosmer_lemeshow
-from attest.core.drift import (
+from attest.core.drift import auc, data_quality, hanley_mcneil_se, ks_discrimination, ks_two_sample
+from attest.core.stability import (
     DEFAULT_EPSILON,
-    auc,
     characteristic_stability_index,
-    data_quality,
-    hanley_mcneil_se,
-    ks_discrimination,
-    ks_two_sample,
     population_stability_index,
 )
 from attest.demo.credit_model import good_credit, matrix, new_pipeline

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from attest.core.bins import BinCounts, Binning
 from attest.core.calibration import brier_score, calibration, hosmer_lemeshow
-from attest.core.drift import auc, ks_discrimination, population_stability_index
+from attest.core.drift import auc, ks_discrimination
+from attest.core.stability import population_stability_index
 
 BINNING = Binning("numeric", edges=(-0.5, 0.0, 0.5), reference_min=-1.0, reference_max=1.0)
 Row = tuple[Any, Any, Any, float]

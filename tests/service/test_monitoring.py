@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 
 from attest.core.bins import BinCounts
-from attest.core.drift import auc, characteristic_stability_index, population_stability_index
+from attest.core.drift import auc
 from attest.core.inventory import Tenant
 from attest.core.reference_profile import Outcomes, ReferenceRow
+from attest.core.stability import characteristic_stability_index, population_stability_index
 from attest.errors import InvalidInput, NotFound
 from attest.service.decisions import Decisions
 from attest.service.inventory import Inventory
