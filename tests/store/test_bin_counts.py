@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -31,19 +31,11 @@ from attest.store.sql.store import SqlStore
 from tests.conftest import _sql_store
 from tests.service.test_inventory_decisions import ARTIFACT, SYSTEM, _version
 from tests.service.test_monitoring import SYSTEM_ID, _applicant, _decisions
-from tests.store.test_group_sums import SetClock
+from tests.store.test_group_sums import BATCH_TIMES, DAY0, LATER, MIDNIGHT, SetClock
 
-DAY0 = datetime(2026, 3, 1, tzinfo=UTC)
-MIDNIGHT = DAY0 + timedelta(days=2)
-# Decision times: mid-day, a microsecond before and exactly at midnight, a later day.
-DECIDED = [
-    DAY0 + timedelta(hours=10),
-    DAY0 + timedelta(days=1, hours=15, minutes=30),
-    MIDNIGHT - timedelta(microseconds=1),
-    MIDNIGHT,
-    MIDNIGHT + timedelta(hours=7, microseconds=250),
-]
-LATER = MIDNIGHT + timedelta(days=3, hours=2)
+# The same instants as the group-sum cache's tests: mid-day, a microsecond before and exactly at
+# midnight, a later day; decisions are made at them here (and logged a day later).
+DECIDED = BATCH_TIMES
 
 
 class World:
