@@ -100,7 +100,8 @@ def bin_label(label: str) -> str:
     return label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1] + "\u2026"
 
 
-def _moment(value: Any) -> datetime | None:
+def parse_moment(value: Any) -> datetime | None:
+    """A stored or logged time (text or datetime; naive read as UTC) in UTC, else None."""
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -113,18 +114,18 @@ def _moment(value: Any) -> datetime | None:
 
 def moment(value: Any) -> str:
     """A time as ``2026-11-27 09:00:05 UTC``."""
-    found = _moment(value)
+    found = parse_moment(value)
     return found.strftime("%Y-%m-%d %H:%M:%S UTC") if found else DASH
 
 
 def day(value: Any) -> str:
-    found = _moment(value)
+    found = parse_moment(value)
     return found.strftime("%Y-%m-%d") if found else DASH
 
 
 def period(since: Any, until: Any) -> str:
     """The decisions a run counted: ``[since, until)``, whole days read as days."""
-    start, end = _moment(since), _moment(until)
+    start, end = parse_moment(since), parse_moment(until)
     if start is None and end is None:
         return "all decisions"
     midnight = datetime.min.time()

@@ -10,9 +10,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from attest.charts import words
 from attest.web.chart import AirChart, AirColumn, AirValue, air_chart
 
 OUTCOMES = {
@@ -166,37 +166,13 @@ def result_tables(document: Mapping[str, Any]) -> list[ResultTable]:
     return tables
 
 
-def _moment(value: Any) -> datetime | None:
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    if not isinstance(value, datetime):
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _midnight(moment: datetime) -> bool:
-    return moment.time() == datetime.min.time()
-
-
 def window_text(since: Any, until: Any) -> str:
-    """The decisions a run counted, by when they were logged: whole days read as days."""
-    start, end = _moment(since), _moment(until)
-    if start is None and end is None:
-        return "all decisions"
-    if (start is None or _midnight(start)) and (end is None or _midnight(end)):
-        first = start.strftime("%Y-%m-%d") if start else "the first decision"
-        last = (end - timedelta(days=1)).strftime("%Y-%m-%d") if end else "now"
-        return f"{first} to {last}"
-    first = start.strftime("%Y-%m-%d %H:%M:%S UTC") if start else "the first decision"
-    last = end.strftime("%Y-%m-%d %H:%M:%S UTC") if end else "now"
-    return f"{first} up to {last}"
+    """The decisions a run counted: whole days read as days."""
+    return words.period(since, until)
 
 
 def day_of(value: Any) -> str:
-    moment = _moment(value)
+    moment = words.parse_moment(value)
     return moment.strftime("%Y-%m-%d") if moment else "\u2014"
 
 
