@@ -31,7 +31,7 @@ from attest.store.sql.store import SqlStore
 from tests.conftest import _sql_store
 from tests.service.test_inventory_decisions import ARTIFACT, SYSTEM, _version
 from tests.service.test_monitoring import SYSTEM_ID, _applicant, _decisions
-from tests.store.test_group_sums import BATCH_TIMES, DAY0, LATER, MIDNIGHT, SetClock
+from tests.store.test_group_sums import BATCH_TIMES, DAY0, LATER, WINDOWS, SetClock
 
 # The same instants as the group-sum cache's tests: mid-day, a microsecond before and exactly at
 # midnight, a later day; decisions are made at them here (and logged a day later).
@@ -83,20 +83,6 @@ class World:
 def worlds(sql_url: str, keyring: Any, tenant: str) -> Iterator[tuple[World, World]]:
     for store in _sql_store(sql_url):
         yield World(store, keyring, tenant), World(MemoryStore(), keyring, tenant)
-
-
-WINDOWS: list[tuple[datetime | None, datetime | None]] = [
-    (None, None),
-    (DAY0, None),
-    (None, MIDNIGHT),  # until exactly midnight: the microsecond before is in, midnight out
-    (MIDNIGHT - timedelta(microseconds=1), MIDNIGHT + timedelta(microseconds=1)),
-    (DAY0 + timedelta(hours=9), MIDNIGHT + timedelta(hours=8)),  # partial first and last day
-    (DAY0 + timedelta(hours=9), DAY0 + timedelta(hours=11)),  # inside one day
-    (MIDNIGHT, MIDNIGHT),  # empty
-    (DAY0 + timedelta(days=1), LATER + timedelta(days=1)),
-    (DECIDED[4], None),  # since equal to a decision's time to the microsecond
-    (None, DECIDED[4]),
-]
 
 
 def _queries(profile: ReferenceProfile) -> list[BinQuery]:

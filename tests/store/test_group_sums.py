@@ -83,19 +83,19 @@ def worlds(sql_url: str, keyring: Any, tenant: str) -> Iterator[tuple[World, Wor
         yield World(store, keyring, tenant), World(MemoryStore(), keyring, tenant)
 
 
-def _windows() -> list[tuple[datetime | None, datetime | None]]:
-    return [
-        (None, None),
-        (DAY0, None),
-        (None, MIDNIGHT),  # until exactly midnight: the microsecond before is in, midnight out
-        (MIDNIGHT - timedelta(microseconds=1), MIDNIGHT + timedelta(microseconds=1)),
-        (DAY0 + timedelta(hours=9), MIDNIGHT + timedelta(hours=8)),  # partial first and last day
-        (DAY0 + timedelta(hours=9), DAY0 + timedelta(hours=11)),  # inside one day
-        (MIDNIGHT, MIDNIGHT),  # empty
-        (DAY0 + timedelta(days=1), LATER + timedelta(days=1)),
-        (BATCH_TIMES[4], None),  # since equal to a decision's time to the microsecond
-        (None, BATCH_TIMES[4]),
-    ]
+# Whole days, partial days, windows inside one day, bounds equal to a decision's time.
+WINDOWS: list[tuple[datetime | None, datetime | None]] = [
+    (None, None),
+    (DAY0, None),
+    (None, MIDNIGHT),  # until exactly midnight: the microsecond before is in, midnight out
+    (MIDNIGHT - timedelta(microseconds=1), MIDNIGHT + timedelta(microseconds=1)),
+    (DAY0 + timedelta(hours=9), MIDNIGHT + timedelta(hours=8)),  # partial first and last day
+    (DAY0 + timedelta(hours=9), DAY0 + timedelta(hours=11)),  # inside one day
+    (MIDNIGHT, MIDNIGHT),  # empty
+    (DAY0 + timedelta(days=1), LATER + timedelta(days=1)),
+    (BATCH_TIMES[4], None),  # since equal to a decision's time to the microsecond
+    (None, BATCH_TIMES[4]),
+]
 
 
 QUERIES = [
@@ -114,7 +114,7 @@ def _ordered(rows: list[dict[str, Any]], names: tuple[str, ...]) -> list[dict[st
 
 def _assert_same(sql: World, memory: World, tenant: str) -> None:
     for query_fields in QUERIES:
-        for since, until in _windows():
+        for since, until in WINDOWS:
             query = GroupQuery(SYSTEM_ID, since=since, until=until, **query_fields)  # type: ignore[arg-type]
             names = query.attributes
             got = _ordered(sql.store.group_aggregates(tenant, query), names)
